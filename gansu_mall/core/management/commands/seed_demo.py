@@ -1,0 +1,32 @@
+"""``manage.py seed_demo``: the demo's accounts (and, as later apps land, shops, products, orders).
+
+Idempotent: a second run changes nothing. Refuses to run with DEBUG off unless ``--force``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from gansu_mall.accounts.demo import DEMO_ACCOUNTS, seed_demo_accounts
+
+
+class Command(BaseCommand):
+    help = "Create the demo data: an account for every role (password in settings.DEMO_PASSWORD)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--force", action="store_true", help="Run even with DEBUG off.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError(
+                "seed_demo creates accounts with a public password; with DEBUG off, pass --force."
+            )
+        created = seed_demo_accounts()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo accounts: {len(DEMO_ACCOUNTS)} ({created} new). Password: {settings.DEMO_PASSWORD}"
+            )
+        )

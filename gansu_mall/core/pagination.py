@@ -1,0 +1,3 @@
+from gansu_mall.core.api.pagination import LargePagePagination, PageNumberPagination
+
+__all__ = ["LargePagePagination", "PageNumberPagination"]

@@ -1,0 +1,35 @@
+"""Root URLs: pages, the API under /api/v1/, its schema and docs, probes, admin."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+from drf_spectacular.views import SpectacularAPIView
+
+from gansu_mall.core import views as core_views
+from gansu_mall.core.api.docs import SwaggerView
+
+api_v1 = [
+    path("", include("gansu_mall.accounts.api_urls")),
+    path("", include("gansu_mall.regions.api_urls")),
+]
+
+urlpatterns = [
+    path("", include("gansu_mall.core.urls")),
+    path("accounts/", include("gansu_mall.accounts.urls")),
+    path("bureau/regions/", include("gansu_mall.regions.urls")),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
+
+handler400 = "gansu_mall.core.views.bad_request"
+handler403 = "gansu_mall.core.views.permission_denied"
+handler404 = "gansu_mall.core.views.page_not_found"
+handler500 = "gansu_mall.core.views.server_error"
