@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_logged_in
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -62,6 +63,8 @@ class TokenApi(APIView):
                 message=_("The user name or password is wrong."),
                 status=400,
             )
+        # As a web sign-in does: last_login is updated and django-axes clears the failure count.
+        user_logged_in.send(sender=user.__class__, request=request._request, user=user)
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 
@@ -70,7 +73,7 @@ class TokenApi(APIView):
         """Revoke the token sent in the Authorization header (sign out of an app)."""
         header = request.META.get("HTTP_AUTHORIZATION", "")
         key = header[len("Token ") :].strip() if header.startswith("Token ") else ""
-        deleted, _ = Token.objects.filter(key=key).delete() if key else (0, None)
+        deleted = Token.objects.filter(key=key).delete()[0] if key else 0
         if not deleted:
             raise ApplicationError(code="not_authenticated", message=_("No valid token was sent."))
         return Response(status=status.HTTP_204_NO_CONTENT)

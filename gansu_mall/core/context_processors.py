@@ -4,4 +4,8 @@ from django.http import HttpRequest
 
 def site(request: HttpRequest) -> dict[str, object]:
     """Values the base layout needs on every page."""
-    return {"SITE_NAME": settings.SITE_NAME, "DEBUG": settings.DEBUG}
+    return {"SITE_NAME": settings.SITE_NAME, "DEBUG": settings.DEBUG, "SEARCH_URL": SEARCH_URL}
+
+
+# The storefront search page of API.md; the catalog issue serves it.
+SEARCH_URL = "/search/"

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -101,6 +102,11 @@ class ApiErrorEnvelopeMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not is_api_request(request):
             return None
+        if isinstance(exception, RequestDataTooBig):
+            return api_error_response(413)
+        if isinstance(exception, SuspiciousOperation):
+            logger.warning("Suspicious request on %s %s: %s", request.method, request.path, exception)
+            return api_error_response(400)
         logger.exception("Unhandled error on %s %s", request.method, request.path, exc_info=exception)
         return api_error_response(500)
 

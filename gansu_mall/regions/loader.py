@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 GANSU_CODE = "620000"
@@ -61,3 +62,26 @@ def division_rows() -> list[DivisionRow]:
         )
     order = {"province": 0, "prefecture": 1, "county": 2}
     return sorted(rows.values(), key=lambda r: (order[r.level], r.code))
+
+
+def load_divisions(region_model: Any) -> int:
+    """Create or update every division with ``region_model`` (the data migration passes its historical model).
+
+    Returns how many rows were written. Parents are written before their children.
+    """
+    rows = division_rows()
+    for row in rows:
+        region_model.objects.update_or_create(
+            code=row.code,
+            defaults={
+                "name": row.name,
+                "name_en": row.name_en,
+                "level": row.level,
+                "parent_id": row.parent_code,
+                "division_type": row.division_type,
+                "special_zone": row.special_zone,
+                "outside_mainland": row.outside_mainland,
+                "note": row.note[:255],
+            },
+        )
+    return len(rows)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -66,6 +66,18 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(
             envelope(code=exc.code, message=exc.message, fields=exc.fields, **exc.extra),
             status=exc.status_code,
+        )
+    if isinstance(exc, RequestDataTooBig):
+        set_rollback()
+        return Response(
+            envelope(code=ErrorCode.REQUEST_TOO_LARGE, message=_("The request body is too large.")),
+            status=413,
+        )
+    if isinstance(exc, SuspiciousOperation):  # too many fields or files, a malformed multipart body …
+        set_rollback()
+        return Response(
+            envelope(code=ErrorCode.BAD_REQUEST, message=_("The request could not be understood.")),
+            status=400,
         )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()

@@ -7,23 +7,9 @@ from django.db import migrations
 
 
 def load(apps, schema_editor):
-    from gansu_mall.regions.loader import division_rows
+    from gansu_mall.regions.loader import load_divisions
 
-    Region = apps.get_model("regions", "Region")
-    for row in division_rows():  # parents come before their children
-        Region.objects.update_or_create(
-            code=row.code,
-            defaults={
-                "name": row.name,
-                "name_en": row.name_en,
-                "level": row.level,
-                "parent_id": row.parent_code,
-                "division_type": row.division_type,
-                "special_zone": row.special_zone,
-                "outside_mainland": row.outside_mainland,
-                "note": row.note[:255],
-            },
-        )
+    load_divisions(apps.get_model("regions", "Region"))
 
 
 def unload(apps, schema_editor):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, no_translations
 
 from gansu_mall.accounts import services
 from gansu_mall.accounts.models import STORED_ROLES, Role
@@ -36,6 +36,7 @@ class Command(BaseCommand):
         parser.add_argument("--email", default="")
         parser.add_argument("--phone", default="")
 
+    @no_translations  # messages in English, whatever LANGUAGE_CODE says
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             user = services.user_create(
