@@ -54,6 +54,13 @@ def test_list_children_of_gansu(api_client, django_assert_num_queries):
     assert {r["level"] for r in data["results"]} == {"prefecture"}
 
 
+@pytest.mark.parametrize(("parent", "count"), [("620200", 1), ("620000", 14), ("621200", 9)])
+def test_list_query_count_does_not_grow_with_rows(api_client, django_assert_num_queries, parent, count):
+    with django_assert_num_queries(3):
+        data = api_client.get(f"/api/v1/regions/?parent={parent}").json()
+    assert data["count"] == count
+
+
 def test_list_pagination(api_client):
     data = api_client.get("/api/v1/regions/?parent=620100&page_size=5&page=2").json()
     assert data["count"] == 9
