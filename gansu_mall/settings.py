@@ -212,10 +212,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "gansu_mall.accounts.lockout.lockout_response"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = ENV.int("PROXY_COUNT", 0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if ENV.int("PROXY_COUNT", 0) else ["REMOTE_ADDR"]
-)
+AXES_CLIENT_IP_CALLABLE = "gansu_mall.core.net.client_ip"  # honours PROXY_COUNT
 
 # --- Internationalisation -------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -272,6 +269,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ADMINS = [("Admin", addr) for addr in ENV.list("ADMIN_EMAILS", [])]
 
 # --- Security -------------------------------------------------------------------------------------
+# Proxies in front of the application (a TLS terminator, a load balancer) whose X-Forwarded-For and
+# X-Forwarded-Proto are trusted; 0 means clients connect directly.
+PROXY_COUNT = ENV.int("PROXY_COUNT", 0)
 # HTTPS (default: on whenever DEBUG is off) turns on the redirect, secure cookies and HSTS.
 HTTPS = ENV.bool("HTTPS", not DEBUG and not TESTING)
 SECURE_SSL_REDIRECT = HTTPS
@@ -282,7 +282,7 @@ LANGUAGE_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = ENV.int("HSTS_SECONDS", 31536000) if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = ENV.bool("HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = ENV.bool("HSTS_PRELOAD", True)
-if ENV.int("PROXY_COUNT", 0):
+if PROXY_COUNT:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -341,6 +341,7 @@ REST_FRAMEWORK = {
     "DATETIME_FORMAT": "iso-8601",
     "DATE_FORMAT": "%Y-%m-%d",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "NUM_PROXIES": PROXY_COUNT or None,  # throttles identify clients as client_ip() does
 }
 
 SPECTACULAR_SETTINGS = {

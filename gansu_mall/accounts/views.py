@@ -16,6 +16,7 @@ from gansu_mall.accounts.api import shops_of
 from gansu_mall.accounts.forms import LoginForm, PasswordChangeFormLocalized, SignupForm
 from gansu_mall.accounts.models import Role
 from gansu_mall.core.errors import ApplicationError
+from gansu_mall.core.forms import add_service_errors
 
 
 class LoginView(auth_views.LoginView):
@@ -43,13 +44,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 phone=form.cleaned_data["phone"],
             )
         except ApplicationError as exc:
-            field_map = {"password": "password1"}
-            for field, errors in (exc.fields or {}).items():
-                for error in errors:
-                    form.add_error(
-                        field_map.get(field, field) if field in form.fields or field in field_map else None,
-                        error,
-                    )
+            add_service_errors(form, exc, {"password": "password1"})
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(

@@ -212,3 +212,34 @@ def test_delete_token_revokes_it(client_for):
     assert client.delete("/api/v1/auth/token/").status_code == 204
     assert Token.objects.filter(user=user).count() == 0
     assert client.get("/api/v1/auth/me/").status_code == 401
+
+
+def test_behind_a_proxy_lockout_is_per_forwarded_client(api_client, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    settings.PROXY_COUNT = 1
+    UserFactory(username="victim")
+    proxy = {"REMOTE_ADDR": "172.16.0.2"}
+    for name in ("a1", "a2", "a3"):
+        api_client.post(
+            "/api/v1/auth/token/",
+            {"username": name, "password": "bad"},
+            format="json",
+            HTTP_X_FORWARDED_FOR="1.1.1.1",
+            **proxy,
+        )
+    attacker = api_client.post(
+        "/api/v1/auth/token/",
+        {"username": "victim", "password": PASSWORD},
+        format="json",
+        HTTP_X_FORWARDED_FOR="1.1.1.1",
+        **proxy,
+    )
+    neighbour = api_client.post(
+        "/api/v1/auth/token/",
+        {"username": "victim", "password": PASSWORD},
+        format="json",
+        HTTP_X_FORWARDED_FOR="2.2.2.2",
+        **proxy,
+    )
+    assert attacker.status_code == 429
+    assert neighbour.status_code == 200
