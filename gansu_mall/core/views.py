@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -70,22 +71,32 @@ def readyz(request: HttpRequest) -> JsonResponse:
 # --- Error pages: the envelope under /api/, the site's own pages elsewhere ------------------------
 
 
-def _error(request: HttpRequest, status: int, template: str) -> HttpResponse:
+_ERROR_PAGES = {
+    400: (_lazy("Bad request"), _lazy("The request could not be understood.")),
+    403: (_lazy("Not allowed"), _lazy("Your account cannot open this page.")),
+    404: (_lazy("Page not found"), _lazy("There is no page at this address.")),
+}
+
+
+def _error(request: HttpRequest, status: int) -> HttpResponse:
     if request.path.startswith("/api/"):
         return api_error_response(status)
-    return render(request, template, status=status)
+    title, message = _ERROR_PAGES[status]
+    return render(
+        request, "errors/page.html", {"error_title": title, "error_message": message}, status=status
+    )
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, 400, "errors/400.html")
+    return _error(request, 400)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, 403, "errors/403.html")
+    return _error(request, 403)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, 404, "errors/404.html")
+    return _error(request, 404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
