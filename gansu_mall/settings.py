@@ -370,6 +370,16 @@ LOGGING = {
     },
 }
 
+# --- Personal data ---------------------------------------------------------------------------------
+# Fernet keys (comma-separated, newest first) for ID and bank account numbers at rest, and the key of the
+# identity hashes. Derived from SECRET_KEY when unset (see gansu_mall/core/crypto.py); set both in production.
+FIELD_ENCRYPTION_KEYS = ENV.list("FIELD_ENCRYPTION_KEYS", [])
+IDENTITY_HASH_KEY = ENV.str("IDENTITY_HASH_KEY")
+# Licences and qualification documents: outside MEDIA_ROOT, served only through permission-checked views.
+PRIVATE_MEDIA_ROOT = Path(ENV.str("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
+IMAGE_UPLOAD_MAX_BYTES = ENV.int("IMAGE_UPLOAD_MAX_BYTES", 8 * 1024 * 1024)
+IMAGE_MAX_PIXELS = ENV.int("IMAGE_MAX_PIXELS", 40_000_000)
+
 # --- The platform ---------------------------------------------------------------------------------
 SITE_NAME = "甘肃馆 Gansu Pavilion"
 DEMO_PASSWORD = "gansu-demo-2026"  # noqa: S105 - the documented password of the demo accounts only

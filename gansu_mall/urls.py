@@ -12,12 +12,14 @@ from gansu_mall.core.api.docs import SwaggerView
 api_v1 = [
     path("", include("gansu_mall.accounts.api_urls")),
     path("", include("gansu_mall.regions.api_urls")),
+    path("", include("vendors.api_urls")),
 ]
 
 urlpatterns = [
     path("", include("gansu_mall.core.urls")),
     path("accounts/", include("gansu_mall.accounts.urls")),
     path("bureau/regions/", include("gansu_mall.regions.urls")),
+    path("", include("vendors.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),

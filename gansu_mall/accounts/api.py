@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from gansu_mall.accounts import selectors, services
 from gansu_mall.accounts.errors import AccountErrorCode
+from gansu_mall.accounts.models import User
 from gansu_mall.accounts.serializers import (
     MeSerializer,
     RegisterInputSerializer,
@@ -24,6 +25,7 @@ from gansu_mall.accounts.serializers import (
     TokenOutputSerializer,
 )
 from gansu_mall.core.errors import ApplicationError
+from vendors.selectors import user_shop_slugs
 
 
 class RegisterApi(APIView):
@@ -79,9 +81,9 @@ class TokenApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-def shops_of(user_id: int) -> list[str]:
-    """Slugs of the shops the user works for. Shops arrive with the vendors app; until then none."""
-    return []
+def shops_of(user: User) -> list[str]:
+    """Slugs of the shops the user works for (any staff role)."""
+    return user_shop_slugs(user=user)
 
 
 class MeApi(APIView):
@@ -99,7 +101,7 @@ class MeApi(APIView):
                     "email": user.email,
                     "phone": user.phone,
                     "roles": user.role_names,
-                    "shops": shops_of(user.pk),
+                    "shops": shops_of(user),
                     "scope": selectors.user_scope_codes(user=user),
                     "department": user.department.name if user.department else None,
                 }

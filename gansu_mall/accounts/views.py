@@ -77,6 +77,6 @@ def profile(request: HttpRequest) -> HttpResponse:
             "profile_user": user,
             "roles": [role_labels[name] for name in user.role_names],
             "scope": list(user.scope_regions.all()),
-            "shops": shops_of(user.pk),
+            "shops": shops_of(user),
         },
     )

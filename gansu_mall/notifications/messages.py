@@ -1,0 +1,68 @@
+"""The text of every notification kind. Apps register their kinds here, not in the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class NotificationText:
+    title: str | Promise
+    body: str | Promise
+
+
+# Parameters are filled with str.format-style names: {shop}, {reason}, {officer} …
+MESSAGES: dict[str, NotificationText] = {
+    "application_submitted": NotificationText(
+        _("Shop application received"),
+        _("Your application for “{shop}” has been received and awaits review."),
+    ),
+    "application_recommended": NotificationText(
+        _("County recommendation"), _("The county bureau recommended your application for “{shop}”.")
+    ),
+    "application_not_recommended": NotificationText(
+        _("County recommendation"),
+        _("The county bureau did not recommend your application for “{shop}”: {reason}"),
+    ),
+    "application_needs_info": NotificationText(
+        _("More information needed"), _("The bureau asks for more about “{shop}”: {reason}")
+    ),
+    "application_resubmitted": NotificationText(
+        _("Application resubmitted"), _("Your application for “{shop}” was resubmitted for review.")
+    ),
+    "application_approved": NotificationText(
+        _("Your shop is open"), _("“{shop}” was approved. Open the seller centre to set it up.")
+    ),
+    "application_rejected": NotificationText(
+        _("Shop application rejected"), _("Your application for “{shop}” was rejected: {reason}")
+    ),
+    "vendor_suspended": NotificationText(
+        _("Shop suspended"), _("“{shop}” was suspended by the bureau: {reason}")
+    ),
+    "vendor_reinstated": NotificationText(_("Shop reinstated"), _("“{shop}” is open again: {reason}")),
+    "staff_added": NotificationText(_("You joined a shop"), _("You are now {role} of “{shop}”.")),
+    "delegation_granted": NotificationText(
+        _("Shop delegated to you"), _("“{shop}” asked you to help manage its products and orders.")
+    ),
+    "delegation_revoked": NotificationText(_("Delegation ended"), _("“{shop}” ended your delegation.")),
+    "qualification_revoked": NotificationText(
+        _("Qualification revoked"), _("The bureau revoked the {kind} qualification of “{shop}”: {reason}")
+    ),
+}
+
+
+def render(kind: str, params: dict[str, object]) -> tuple[str, str]:
+    """Title and body in the active language. Unknown kinds and missing parameters degrade, never fail."""
+    text = MESSAGES.get(kind)
+    if text is None:
+        return kind, ""
+    values = {key: str(value) for key, value in params.items()}
+
+    class _Default(dict[str, str]):
+        def __missing__(self, key: str) -> str:
+            return ""
+
+    return str(text.title), str(text.body).format_map(_Default(values))

@@ -1,0 +1,56 @@
+"""Private documents (licences, qualifications), served only to those who may see them."""
+
+from __future__ import annotations
+
+import mimetypes
+
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+
+from vendors import selectors
+from vendors.models import Qualification, StaffRole, Vendor
+
+
+def _serve(file: FieldFile) -> HttpResponse:
+    if not file or not file.name or not file.storage.exists(file.name):
+        raise Http404
+    content_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+    response = FileResponse(file.storage.open(file.name, "rb"), content_type=content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = "inline"
+    return response
+
+
+def application_licence(request: HttpRequest, pk: int) -> HttpResponse:
+    """The applicant and bureau staff (of the applicant's area) see an application's licence."""
+    if not request.user.is_authenticated:
+        raise Http404
+    application = selectors.application_get_for_user(user=request.user, application_id=pk)
+    if application.applicant_id != request.user.pk and not selectors.is_bureau(request.user):
+        raise Http404
+    return _serve(application.license_image)
+
+
+def vendor_licence(request: HttpRequest, slug: str) -> HttpResponse:
+    """The shop's owner and bureau staff see the licence image."""
+    if not request.user.is_authenticated:
+        raise Http404
+    if selectors.is_bureau(request.user):
+        vendor = get_object_or_404(Vendor, slug=slug)
+    else:
+        vendor, _role = selectors.vendor_get_for_staff(user=request.user, slug=slug, roles=(StaffRole.OWNER,))
+    return _serve(vendor.license_image)
+
+
+def qualification_document(request: HttpRequest, pk: int) -> HttpResponse:
+    """Owner, managers and bureau staff see qualification documents."""
+    if not request.user.is_authenticated:
+        raise Http404
+    qualification = get_object_or_404(Qualification.objects.select_related("vendor"), pk=pk)
+    if not selectors.is_bureau(request.user):
+        selectors.vendor_get_for_staff(
+            user=request.user, slug=qualification.vendor.slug, roles=(StaffRole.OWNER, StaffRole.MANAGER)
+        )
+    return _serve(qualification.document)
