@@ -123,6 +123,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "gansu_mall.core.context_processors.site",
                 "gansu_mall.accounts.context_processors.roles",
+                "gansu_mall.notifications.context_processors.unread",
             ],
         },
     }

@@ -8,11 +8,14 @@ from drf_spectacular.views import SpectacularAPIView
 
 from gansu_mall.core import views as core_views
 from gansu_mall.core.api.docs import SwaggerView
+from gansu_mall.notifications.api import NotificationListApi, NotificationReadApi
 
 api_v1 = [
     path("", include("gansu_mall.accounts.api_urls")),
     path("", include("gansu_mall.regions.api_urls")),
     path("", include("vendors.api_urls")),
+    path("notifications/", NotificationListApi.as_view(), name="notification-list"),
+    path("notifications/read/", NotificationReadApi.as_view(), name="notification-read"),
 ]
 
 urlpatterns = [
@@ -20,6 +23,7 @@ urlpatterns = [
     path("accounts/", include("gansu_mall.accounts.urls")),
     path("bureau/regions/", include("gansu_mall.regions.urls")),
     path("", include("vendors.urls")),
+    path("notifications/", include("gansu_mall.notifications.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),

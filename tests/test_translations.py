@@ -76,7 +76,10 @@ def test_catalogue_holds_every_string_of_the_code(tmp_path):
 
     root = Path(__file__).resolve().parents[1]
     files = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=root, capture_output=True, text=True,
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=root,
+        capture_output=True,
+        text=True,
         check=True,
     ).stdout.split()
     copy = tmp_path / "tree"
@@ -90,7 +93,10 @@ def test_catalogue_holds_every_string_of_the_code(tmp_path):
     env.pop("DATABASE_URL", None)
     subprocess.run(
         [sys.executable, "manage.py", "makemessages", "--locale", "zh_Hans", "--no-obsolete"],
-        cwd=copy, env=env, check=True, capture_output=True,
+        cwd=copy,
+        env=env,
+        check=True,
+        capture_output=True,
     )
     extracted = {msgid for msgid, _, _ in parse_po(copy / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po")}
     committed = {msgid for msgid, _, _ in parse_po(LOCALE / "django.po")}

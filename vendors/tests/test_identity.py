@@ -322,3 +322,11 @@ def test_invalid_bank_accounts(value: str, expected: str) -> None:
         validate_bank_account(value)
     assert error.value.field == "bank_account"
     assert message(error) == expected
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
