@@ -11,6 +11,12 @@ from gansu_mall.accounts.models import STORED_ROLES, User
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _files_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+
+
 def test_seed_demo_covers_every_role_and_is_idempotent(settings, capsys):
     settings.DEBUG = True
     call_command("seed_demo")
@@ -22,6 +28,29 @@ def test_seed_demo_covers_every_role_and_is_idempotent(settings, capsys):
     assert users.count() == 7
     held = {role for user in users for role in user.role_names}
     assert held == {"consumer"} | {r.value for r in STORED_ROLES}
+    assert "Demo shops and applications: 6 (6 new)." in out
+    assert "Demo shops and applications: 6 (0 new)." in out
+
+
+def test_seed_demo_shops_cover_types_prefectures_review_and_delegation(settings):
+    from vendors.models import Delegation, Vendor, VendorApplication
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    shops = Vendor.objects.all()
+    assert sorted(shops.values_list("vendor_type", flat=True)) == ["cooperative", "enterprise", "individual"]
+    assert {v.county.parent_id for v in shops} == {"621200", "621100"}  # Longnan and Dingxi
+    assert sorted(VendorApplication.objects.exclude(status="approved").values_list("status", flat=True)) == [
+        "needs_info",
+        "submitted",
+        "submitted",
+    ]
+    delegation = Delegation.objects.get()
+    assert (delegation.officer.username, delegation.vendor.name, delegation.revoked_at) == (
+        "demo_officer",
+        "马大姐当归",
+        None,
+    )
 
 
 def test_seed_demo_refuses_without_debug_unless_forced(settings):
@@ -30,7 +59,7 @@ def test_seed_demo_refuses_without_debug_unless_forced(settings):
         call_command("seed_demo")
     assert User.objects.count() == 0
     call_command("seed_demo", "--force")
-    assert User.objects.count() == 7
+    assert User.objects.count() == 13  # 7 role accounts and 6 sellers
 
 
 def test_every_demo_account_can_sign_in(settings, api_client):

@@ -18,12 +18,21 @@ from rest_framework.views import APIView
 from gansu_mall.accounts.models import Role, User
 from gansu_mall.core.errors import ApplicationError, ErrorCode
 from vendors import selectors, services
-from vendors.models import ApplicationStatus, Qualification, StaffRole, Vendor, VendorApplication
+from vendors.models import (
+    ApplicationStatus,
+    InvitationStatus,
+    Qualification,
+    StaffInvitation,
+    StaffRole,
+    Vendor,
+    VendorApplication,
+)
 from vendors.serializers import (
     ApplicationInputSerializer,
     ApplicationSerializer,
     DelegationInputSerializer,
     DelegationSerializer,
+    InvitationSerializer,
     PayoutAccountSerializer,
     ProfileInputSerializer,
     QualificationInputSerializer,
@@ -253,7 +262,13 @@ class StaffApi(APIView):
         if role != StaffRole.OWNER:
             raise ApplicationError(code=ErrorCode.PERMISSION_DENIED, message="Only the owner manages staff.")
         members = vendor.memberships.select_related("user").order_by("id")
-        return Response(StaffSerializer(members, many=True).data)
+        invited = (
+            vendor.invitations.select_related("user").filter(status=InvitationStatus.PENDING).order_by("id")
+        )
+        return Response(
+            [{**row, "status": "active"} for row in StaffSerializer(members, many=True).data]
+            + [{**row, "status": "invited"} for row in StaffSerializer(invited, many=True).data]
+        )
 
     @extend_schema(request=StaffInputSerializer, responses={201: StaffSerializer}, tags=["vendors"])
     def post(self, request: Request, slug: str) -> Response:
@@ -262,10 +277,81 @@ class StaffApi(APIView):
             raise ApplicationError(code=ErrorCode.PERMISSION_DENIED, message="Only the owner manages staff.")
         data = StaffInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        membership = services.staff_add(
+        invitation = services.staff_invite(
             vendor=vendor, actor_role=role, actor=request.user, **data.validated_data
         )
-        return Response(StaffSerializer(membership).data, status=status.HTTP_201_CREATED)
+        return Response(
+            {**StaffSerializer(invitation).data, "status": "invited"}, status=status.HTTP_201_CREATED
+        )
+
+
+class InvitationListApi(APIView):
+    """Invitations to join shops that the caller has not answered yet."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: InvitationSerializer(many=True)}, tags=["vendors"])
+    def get(self, request: Request) -> Response:
+        invitations = selectors.invitations_pending_for(user=request.user)
+        return Response(InvitationSerializer(invitations, many=True).data)
+
+
+class _InvitationAnswerApi(APIView):
+    permission_classes = [IsAuthenticated]
+    accept = True
+
+    @extend_schema(request=None, responses={200: InvitationSerializer}, tags=["vendors"])
+    def post(self, request: Request, pk: int) -> Response:
+        invitation = get_object_or_404(StaffInvitation, pk=pk, user=request.user)
+        invitation = services.invitation_respond(invitation=invitation, user=request.user, accept=self.accept)
+        return Response(InvitationSerializer(invitation).data)
+
+
+class InvitationAcceptApi(_InvitationAnswerApi):
+    accept = True
+
+
+class InvitationDeclineApi(_InvitationAnswerApi):
+    accept = False
+
+
+class VendorCloseApi(APIView):
+    """The owner closes the shop for good (a reason is required)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=ReasonSerializer, responses={200: VendorSerializer}, tags=["vendors"])
+    def post(self, request: Request, slug: str) -> Response:
+        vendor, role = selectors.vendor_get_for_staff(user=request.user, slug=slug)
+        data = ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        vendor = services.vendor_close(
+            vendor=vendor, actor_role=role, actor=request.user, reason=data.validated_data["reason"]
+        )
+        return Response(VendorSerializer(vendor).data)
+
+
+class ExpiringQualificationsApi(ListAPIView):
+    """Bureau staff: qualifications that expire within ``?days=`` (default 30)."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = QualificationSerializer
+    filter_backends: list[type] = []
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        if not selectors.is_bureau(self.request.user):
+            raise ApplicationError(
+                code=ErrorCode.PERMISSION_DENIED, message="Only commerce bureau staff can do this."
+            )
+        try:
+            days = min(max(int(self.request.query_params.get("days", 30)), 0), 365)
+        except ValueError:
+            raise ApplicationError(
+                code=ErrorCode.VALIDATION_ERROR,
+                message="days must be a number.",
+                fields={"days": ["Enter a number."]},
+            ) from None
+        return selectors.qualifications_expiring(days=days)
 
 
 class StaffDetailApi(APIView):

@@ -22,5 +22,10 @@ urlpatterns = [
     path("vendors/<slug:slug>/payout-account/", api.PayoutAccountApi.as_view()),
     path("vendors/<slug:slug>/delegations/", api.DelegationListApi.as_view()),
     path("vendors/<slug:slug>/delegations/<int:pk>/revoke/", api.DelegationRevokeApi.as_view()),
+    path("vendors/<slug:slug>/close/", api.VendorCloseApi.as_view()),
+    path("staff-invitations/", api.InvitationListApi.as_view()),
+    path("staff-invitations/<int:pk>/accept/", api.InvitationAcceptApi.as_view()),
+    path("staff-invitations/<int:pk>/decline/", api.InvitationDeclineApi.as_view()),
+    path("qualifications/expiring/", api.ExpiringQualificationsApi.as_view()),
     path("qualifications/<int:pk>/revoke/", api.QualificationRevokeApi.as_view()),
 ]

@@ -207,6 +207,39 @@ class VendorMembership(models.Model):
         return f"{self.user_id} {self.role} of {self.vendor_id}"
 
 
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", _("pending")
+    ACCEPTED = "accepted", _("accepted")
+    DECLINED = "declined", _("declined")
+
+
+class StaffInvitation(models.Model):
+    """The owner invites an account to work for the shop; it joins only when the person accepts."""
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="invitations")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shop_invitations"
+    )
+    role = models.CharField(_("role"), max_length=8, choices=StaffRole.choices)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["vendor", "user"], condition=Q(status="pending"), name="one_pending_invitation"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} invited to {self.vendor_id} as {self.role}"
+
+
 class Delegation(models.Model):
     """A shop's owner lets an information officer manage its products and orders; revocable."""
 

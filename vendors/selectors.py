@@ -13,7 +13,9 @@ from gansu_mall.accounts.selectors import user_region_scope
 from vendors.models import (
     ApplicationStep,
     Delegation,
+    InvitationStatus,
     Qualification,
+    StaffInvitation,
     StaffRole,
     Vendor,
     VendorApplication,
@@ -112,3 +114,11 @@ def vendor_has_qualification(*, vendor: Vendor, kind: str) -> bool:
     return Qualification.objects.filter(
         vendor=vendor, kind=kind, revoked_at__isnull=True, expires_on__gte=timezone.localdate()
     ).exists()
+
+
+def invitations_pending_for(*, user: User) -> QuerySet[StaffInvitation]:
+    return (
+        StaffInvitation.objects.filter(user=user, status=InvitationStatus.PENDING)
+        .select_related("vendor", "invited_by")
+        .order_by("-created_at", "-id")
+    )

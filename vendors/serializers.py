@@ -150,6 +150,16 @@ class StaffSerializer(serializers.Serializer):
     role = serializers.CharField()
 
 
+class InvitationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    shop = serializers.CharField(source="vendor.slug")
+    shop_name = serializers.CharField(source="vendor.name")
+    role = serializers.CharField()
+    status = serializers.CharField()
+    invited_by = serializers.CharField(source="invited_by.username")
+    created_at = serializers.DateTimeField()
+
+
 class StaffInputSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     role = serializers.ChoiceField(choices=[StaffRole.MANAGER, StaffRole.CLERK])
@@ -182,12 +192,14 @@ class ApplicationInputSerializer(serializers.Serializer):
 
 class QualificationSerializer(serializers.ModelSerializer):
     status = serializers.CharField()
+    shop = serializers.CharField(source="vendor.slug")
     document_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Qualification
         fields = [
             "id",
+            "shop",
             "kind",
             "number",
             "expires_on",

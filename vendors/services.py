@@ -36,10 +36,12 @@ from vendors.models import (
     ApplicationStatus,
     ApplicationStep,
     Delegation,
+    InvitationStatus,
     PayoutAccount,
     Qualification,
     QualificationKind,
     Recommendation,
+    StaffInvitation,
     StaffRole,
     StepAction,
     Vendor,
@@ -485,14 +487,11 @@ def application_approve(*, application: VendorApplication, actor: User) -> Vendo
 VENDOR_TRANSITIONS = {
     "suspend": ({VendorStatus.ACTIVE}, VendorStatus.SUSPENDED, "vendor_suspended"),
     "reinstate": ({VendorStatus.SUSPENDED}, VendorStatus.ACTIVE, "vendor_reinstated"),
+    "close": ({VendorStatus.ACTIVE, VendorStatus.SUSPENDED}, VendorStatus.CLOSED, "vendor_closed"),
 }
 
 
-def vendor_set_status(*, vendor: Vendor, action: str, actor: User, reason: str) -> Vendor:
-    """Bureau staff suspend a shop (hidden with its products) or reinstate it, always with a reason."""
-    if not is_bureau(actor):
-        raise _denied(_("Only commerce bureau staff suspend or reinstate shops."))
-    reason = _require_reason(reason)
+def _vendor_transition(*, vendor: Vendor, action: str, actor: User, reason: str) -> Vendor:
     allowed, to_status, kind = VENDOR_TRANSITIONS[action]
     with transaction.atomic():
         locked = Vendor.objects.select_for_update().get(pk=vendor.pk)
@@ -515,6 +514,20 @@ def vendor_set_status(*, vendor: Vendor, action: str, actor: User, reason: str) 
                 link="/seller/",
             )
     return locked
+
+
+def vendor_set_status(*, vendor: Vendor, action: str, actor: User, reason: str) -> Vendor:
+    """Bureau staff suspend a shop (hidden with its products), reinstate it or close it, with a reason."""
+    if not is_bureau(actor):
+        raise _denied(_("Only commerce bureau staff suspend or reinstate shops."))
+    return _vendor_transition(vendor=vendor, action=action, actor=actor, reason=_require_reason(reason))
+
+
+def vendor_close(*, vendor: Vendor, actor_role: str, actor: User, reason: str) -> Vendor:
+    """The owner closes the shop for good; the legal identity may then apply for a new one."""
+    if actor_role != StaffRole.OWNER:
+        raise _denied(_("Only the owner closes the shop."))
+    return _vendor_transition(vendor=vendor, action="close", actor=actor, reason=_require_reason(reason))
 
 
 @dataclass
@@ -559,8 +572,10 @@ def vendor_update_profile(*, vendor: Vendor, actor_role: str, data: ProfileInput
     return locked
 
 
-def staff_add(*, vendor: Vendor, actor_role: str, actor: User, username: str, role: str) -> VendorMembership:
-    """The owner adds a manager or a clerk (an existing account, found by user name)."""
+def staff_invite(
+    *, vendor: Vendor, actor_role: str, actor: User, username: str, role: str
+) -> StaffInvitation:
+    """The owner invites a manager or a clerk (an existing account, by user name); they join on accepting."""
     if actor_role != StaffRole.OWNER:
         raise _denied(_("Only the owner manages staff."))
     if role not in (StaffRole.MANAGER, StaffRole.CLERK):
@@ -568,20 +583,53 @@ def staff_add(*, vendor: Vendor, actor_role: str, actor: User, username: str, ro
     user = User.objects.filter(username=(username or "").strip()).first()
     if user is None:
         raise _invalid({"username": [_("No account has this user name.")]})
+    if VendorMembership.objects.filter(vendor=vendor, user=user).exists():
+        raise ApplicationError(
+            code=VendorErrorCode.ALREADY_STAFF, message=_("This person already works for the shop.")
+        )
     try:
         with transaction.atomic():
-            membership = VendorMembership.objects.create(vendor=vendor, user=user, role=role, added_by=actor)
+            invitation = StaffInvitation.objects.create(vendor=vendor, user=user, role=role, invited_by=actor)
             notify(
                 user=user,
-                kind="staff_added",
-                params={"shop": vendor.name, "role": membership.get_role_display()},
+                kind="staff_invited",
+                params={"shop": vendor.name, "role": invitation.get_role_display()},
                 link="/seller/",
             )
     except IntegrityError as exc:
         raise ApplicationError(
-            code=VendorErrorCode.ALREADY_STAFF, message=_("This person already works for the shop.")
+            code=VendorErrorCode.ALREADY_STAFF, message=_("This person has already been invited.")
         ) from exc
-    return membership
+    return invitation
+
+
+def invitation_respond(*, invitation: StaffInvitation, user: User, accept: bool) -> StaffInvitation:
+    """The invited person accepts (and joins the shop) or declines; only once."""
+    with transaction.atomic():
+        locked = StaffInvitation.objects.select_for_update().select_related("vendor").get(pk=invitation.pk)
+        if locked.user_id != user.pk:
+            raise ApplicationError(code=ErrorCode.NOT_FOUND, message=_("Not found."))
+        if locked.status != InvitationStatus.PENDING:
+            raise ApplicationError(
+                code=VendorErrorCode.INVALID_TRANSITION,
+                message=_("This invitation has already been answered."),
+            )
+        locked.status = InvitationStatus.ACCEPTED if accept else InvitationStatus.DECLINED
+        locked.responded_at = timezone.now()
+        locked.save(update_fields=["status", "responded_at"])
+        if accept:
+            membership, created = VendorMembership.objects.get_or_create(
+                vendor=locked.vendor, user=user, defaults={"role": locked.role, "added_by": locked.invited_by}
+            )
+            if created:
+                notify(
+                    user=user,
+                    kind="staff_added",
+                    params={"shop": locked.vendor.name, "role": membership.get_role_display()},
+                    link=f"/seller/{locked.vendor.slug}/",
+                    email=False,
+                )
+    return locked
 
 
 def staff_remove(*, vendor: Vendor, actor_role: str, membership_id: int) -> None:

@@ -14,6 +14,7 @@ urlpatterns = [
     ),
     path("seller/", views.seller_home, name="seller_home"),
     path("seller/apply/", views.apply, name="apply"),
+    path("seller/invitations/<int:pk>/", views.invitation_answer, name="invitation_answer"),
     path("seller/applications/<int:pk>/", views.application_detail, name="application"),
     path("seller/<slug:slug>/", views.seller_shop, name="seller_shop"),
     path("seller/<slug:slug>/profile/", views.seller_profile, name="seller_profile"),
@@ -23,6 +24,7 @@ urlpatterns = [
         "seller/<slug:slug>/qualifications/", views.seller_qualification_add, name="seller_qualification_add"
     ),
     path("seller/<slug:slug>/bank-account/", views.seller_payout, name="seller_payout"),
+    path("seller/<slug:slug>/close/", views.seller_close, name="seller_close"),
     path("seller/<slug:slug>/delegations/", views.seller_delegate, name="seller_delegate"),
     path(
         "seller/<slug:slug>/delegations/<int:pk>/revoke/",

@@ -28,7 +28,14 @@ from vendors.forms import (
     StaffForm,
 )
 from vendors.identity import mask_bank_account, mask_id_number
-from vendors.models import ApplicationStatus, Qualification, StaffRole, Vendor, VendorApplication
+from vendors.models import (
+    ApplicationStatus,
+    Qualification,
+    StaffInvitation,
+    StaffRole,
+    Vendor,
+    VendorApplication,
+)
 
 
 def _application_input(form: ApplicationForm) -> services.ApplicationInput:
@@ -157,8 +164,30 @@ def seller_home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "vendors/seller_home.html",
-        {"memberships": memberships, "delegated": delegated, "applications": applications},
+        {
+            "memberships": memberships,
+            "delegated": delegated,
+            "applications": applications,
+            "invitations": selectors.invitations_pending_for(user=request.user),
+        },
     )
+
+
+@login_required
+@require_POST
+def invitation_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = get_object_or_404(StaffInvitation, pk=pk, user=request.user)
+    accept = request.POST.get("answer") == "accept"
+    try:
+        invitation = services.invitation_respond(invitation=invitation, user=request.user, accept=accept)
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("vendors:seller_home")
+    if accept:
+        messages.success(request, _("Welcome to %(shop)s.") % {"shop": invitation.vendor.name})
+        return redirect("vendors:seller_shop", slug=invitation.vendor.slug)
+    messages.success(request, _("Invitation declined."))
+    return redirect("vendors:seller_home")
 
 
 def _shop_context(request: HttpRequest, vendor: Vendor, role: str, **forms: Any) -> dict[str, Any]:
@@ -169,6 +198,7 @@ def _shop_context(request: HttpRequest, vendor: Vendor, role: str, **forms: Any)
         "is_owner": role == StaffRole.OWNER,
         "may_edit": role in (StaffRole.OWNER, StaffRole.MANAGER),
         "members": vendor.memberships.select_related("user").order_by("id"),
+        "invited": vendor.invitations.select_related("user").filter(status="pending").order_by("id"),
         "qualifications": vendor.qualifications.order_by("expires_on", "id"),
         "delegations": vendor.delegations.select_related("officer").order_by("-created_at"),
         "account_masked": mask_bank_account(account.number) if account else "",
@@ -187,6 +217,7 @@ def _shop_context(request: HttpRequest, vendor: Vendor, role: str, **forms: Any)
             initial={"bank_name": account.bank_name, "holder": account.holder} if account else None
         ),
         "delegation_form": DelegationForm(),
+        "close_form": ReasonForm(),
     }
     context.update(forms)
     return context
@@ -252,16 +283,22 @@ seller_profile = _shop_action(
 seller_staff_add = _shop_action(
     StaffForm,
     "staff_form",
-    lambda r, v, role, d: services.staff_add(
+    lambda r, v, role, d: services.staff_invite(
         vendor=v, actor_role=role, actor=r.user, username=d["username"], role=d["role"]
     ),
-    _lazy("Staff added."),
+    _lazy("Invitation sent. They join when they accept it."),
 )
 seller_qualification_add = _shop_action(
     QualificationForm,
     "qualification_form",
     lambda r, v, role, d: services.qualification_add(vendor=v, actor_role=role, actor=r.user, **d),
     _lazy("Qualification uploaded."),
+)
+seller_close = _shop_action(
+    ReasonForm,
+    "close_form",
+    lambda r, v, role, d: services.vendor_close(vendor=v, actor_role=role, actor=r.user, reason=d["reason"]),
+    _lazy("The shop is closed."),
 )
 seller_payout = _shop_action(
     PayoutForm,

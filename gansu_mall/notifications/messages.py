@@ -43,6 +43,11 @@ MESSAGES: dict[str, NotificationText] = {
         _("Shop suspended"), _("“{shop}” was suspended by the bureau: {reason}")
     ),
     "vendor_reinstated": NotificationText(_("Shop reinstated"), _("“{shop}” is open again: {reason}")),
+    "vendor_closed": NotificationText(_("Shop closed"), _("“{shop}” is closed: {reason}")),
+    "staff_invited": NotificationText(
+        _("Invitation to a shop"),
+        _("“{shop}” invites you to join as {role}. Accept or decline in the seller centre."),
+    ),
     "staff_added": NotificationText(_("You joined a shop"), _("You are now {role} of “{shop}”.")),
     "delegation_granted": NotificationText(
         _("Shop delegated to you"), _("“{shop}” asked you to help manage its products and orders.")

@@ -303,25 +303,29 @@ def test_suspend_and_reinstate(client_for, api_client, shop, bureau, owner):
 
 
 def test_staff_endpoint(client_for, shop, owner):
-    UserFactory(username="clerk1")
+    invitee = UserFactory(username="clerk1")
     client = client_for(owner)
-    added = client.post(
-        f"/api/v1/vendors/{shop.slug}/staff/", {"username": "clerk1", "role": "clerk"}, format="json"
-    )
+    url = f"/api/v1/vendors/{shop.slug}/staff/"
+    added = client.post(url, {"username": "clerk1", "role": "clerk"}, format="json")
     assert added.status_code == 201
-    assert added.json()["role"] == "clerk"
-    staff = client.get(f"/api/v1/vendors/{shop.slug}/staff/").json()
-    assert [(m["username"], m["role"]) for m in staff] == [("owner", "owner"), ("clerk1", "clerk")]
-    bad_role = client.post(
-        f"/api/v1/vendors/{shop.slug}/staff/", {"username": "clerk1", "role": "owner"}, format="json"
-    )
-    assert bad_role.status_code == 400
-    unknown = client.post(
-        f"/api/v1/vendors/{shop.slug}/staff/", {"username": "ghost", "role": "clerk"}, format="json"
-    )
-    assert unknown.status_code == 400
-    clerk = VendorMembership.objects.get(user__username="clerk1").user
-    assert client_for(clerk).get(f"/api/v1/vendors/{shop.slug}/staff/").status_code == 403
+    assert (added.json()["role"], added.json()["status"]) == ("clerk", "invited")
+    staff = client.get(url).json()
+    assert [(m["username"], m["role"], m["status"]) for m in staff] == [
+        ("owner", "owner", "active"),
+        ("clerk1", "clerk", "invited"),
+    ]
+    assert client.post(url, {"username": "clerk1", "role": "owner"}, format="json").status_code == 400
+    assert client.post(url, {"username": "ghost", "role": "clerk"}, format="json").status_code == 400
+    mine = client_for(invitee).get("/api/v1/staff-invitations/").json()
+    assert [(i["shop"], i["role"]) for i in mine] == [(shop.slug, "clerk")]
+    assert (
+        client.post(f"/api/v1/staff-invitations/{mine[0]['id']}/accept/").status_code == 404
+    )  # not the owner's
+    accepted = client_for(invitee).post(f"/api/v1/staff-invitations/{mine[0]['id']}/accept/")
+    assert accepted.json()["status"] == "accepted"
+    staff = client.get(url).json()
+    assert [(m["username"], m["status"]) for m in staff] == [("owner", "active"), ("clerk1", "active")]
+    assert client_for(invitee).get(url).status_code == 403  # a clerk does not manage staff
 
 
 def test_bank_account_owner_only(client_for, shop, owner):
@@ -369,6 +373,15 @@ def test_qualifications_endpoint(client_for, shop, owner, bureau):
     assert Qualification.objects.count() == 1
 
 
+def test_close_and_expiring_endpoints(client_for, shop, owner, bureau):
+    assert client_for(owner).post(f"/api/v1/vendors/{shop.slug}/close/", {}, format="json").status_code == 400
+    closed = client_for(owner).post(f"/api/v1/vendors/{shop.slug}/close/", {"reason": "歇业"}, format="json")
+    assert closed.json()["status"] == "closed"
+    assert client_for(owner).get("/api/v1/qualifications/expiring/").status_code == 403
+    assert client_for(bureau).get("/api/v1/qualifications/expiring/?days=30").json()["count"] == 0
+    assert client_for(bureau).get("/api/v1/qualifications/expiring/?days=x").status_code == 400
+
+
 def test_delegation_endpoints(client_for, shop, owner, bureau):
     officer = UserFactory(username="officer_cx", roles=["info_officer"], roles__scope=["621221"])
     url = f"/api/v1/vendors/{shop.slug}/delegations/"
@@ -393,6 +406,7 @@ def test_delegation_endpoints(client_for, shop, owner, bureau):
         ("get", "delegations/"),
         ("post", "delegations/"),
         ("patch", ""),
+        ("post", "close/"),
     ],
 )
 def test_staff_of_one_shop_cannot_reach_another(client_for, shop, other_shop, owner, method, path):

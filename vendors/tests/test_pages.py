@@ -144,13 +144,19 @@ def test_seller_shop_page_per_role(client, bureau):
 def test_seller_forms(client, bureau):
     owner = UserFactory(username="owner")
     shop = open_shop(owner, bureau)
-    UserFactory(username="helper")
+    helper = UserFactory(username="helper")
     client.force_login(owner)
     assert (
         client.post(f"/seller/{shop.slug}/staff/", {"username": "helper", "role": "manager"}).status_code
         == 302
     )
-    assert VendorMembership.objects.filter(vendor=shop, user__username="helper", role="manager").exists()
+    assert not VendorMembership.objects.filter(vendor=shop, user=helper).exists()  # invited, not yet in
+    client.force_login(helper)
+    invitation = shop.invitations.get()
+    assert "成县核桃合作社" in client.get("/seller/").content.decode()
+    assert client.post(f"/seller/invitations/{invitation.pk}/", {"answer": "accept"}).status_code == 302
+    assert VendorMembership.objects.filter(vendor=shop, user=helper, role="manager").exists()
+    client.force_login(owner)
     expires = (timezone.localdate() + timedelta(days=60)).isoformat()
     upload = client.post(
         f"/seller/{shop.slug}/qualifications/",

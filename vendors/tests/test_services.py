@@ -306,12 +306,28 @@ def test_suspend_hides_and_reinstate_shows(shop, province_bureau):
 
 def test_staff_roles(shop, farmer):
     clerk = UserFactory(username="clerk")
-    services.staff_add(vendor=shop, actor_role="owner", actor=farmer, username="clerk", role="clerk")
+    invitation = services.staff_invite(
+        vendor=shop, actor_role="owner", actor=farmer, username="clerk", role="clerk"
+    )
+    assert not VendorMembership.objects.filter(vendor=shop, user=clerk).exists()  # not before accepting
     with pytest.raises(ApplicationError) as info:
-        services.staff_add(vendor=shop, actor_role="owner", actor=farmer, username="clerk", role="manager")
+        services.staff_invite(vendor=shop, actor_role="owner", actor=farmer, username="clerk", role="manager")
     assert info.value.code == "already_staff"
     with pytest.raises(ApplicationError) as info:
-        services.staff_add(vendor=shop, actor_role="manager", actor=clerk, username="farmer_ma", role="clerk")
+        services.invitation_respond(invitation=invitation, user=farmer, accept=True)  # not theirs
+    assert info.value.code == "not_found"
+    services.invitation_respond(invitation=invitation, user=clerk, accept=True)
+    assert VendorMembership.objects.get(vendor=shop, user=clerk).role == "clerk"
+    with pytest.raises(ApplicationError) as info:
+        services.invitation_respond(invitation=invitation, user=clerk, accept=False)
+    assert info.value.code == "invalid_transition"
+    with pytest.raises(ApplicationError) as info:
+        services.staff_invite(vendor=shop, actor_role="owner", actor=farmer, username="clerk", role="manager")
+    assert info.value.code == "already_staff"
+    with pytest.raises(ApplicationError) as info:
+        services.staff_invite(
+            vendor=shop, actor_role="manager", actor=clerk, username="farmer_ma", role="clerk"
+        )
     assert info.value.status_code == 403
     with pytest.raises(ApplicationError) as info:
         services.payout_account_set(
@@ -324,6 +340,31 @@ def test_staff_roles(shop, farmer):
         )
     assert info.value.status_code == 403
     assert PayoutAccount.objects.get(vendor=shop).number == "6222021234567890123"
+
+
+def test_declined_invitation_adds_nobody(shop, farmer):
+    guest = UserFactory(username="guest")
+    invitation = services.staff_invite(
+        vendor=shop, actor_role="owner", actor=farmer, username="guest", role="manager"
+    )
+    services.invitation_respond(invitation=invitation, user=guest, accept=False)
+    assert not VendorMembership.objects.filter(user=guest).exists()
+
+
+def test_owner_closes_the_shop_and_the_identity_may_apply_again(shop, farmer):
+    with pytest.raises(ApplicationError) as info:
+        services.vendor_close(vendor=shop, actor_role="manager", actor=farmer, reason="x")
+    assert info.value.status_code == 403
+    services.vendor_close(vendor=shop, actor_role="owner", actor=farmer, reason="不再经营")
+    shop.refresh_from_db()
+    assert shop.status == "closed"
+    with pytest.raises(ApplicationError) as info:
+        services.vendor_set_status(
+            vendor=shop, action="reinstate", actor=UserFactory(username="b2", roles=["bureau"]), reason="x"
+        )
+    assert info.value.code == "invalid_transition"
+    again = submit(farmer, uscc=shop.uscc, shop_name="新店")
+    assert again.status == "submitted"
 
 
 def test_delegation_grant_and_revoke(shop, farmer, officer):

@@ -50,7 +50,9 @@ def test_unknown_lang_value_is_ignored(client):
 
 def test_signed_in_header_and_query_count(client, django_assert_max_num_queries):
     client.force_login(UserFactory(username="bureau", roles=["bureau"]))
-    with django_assert_max_num_queries(6):  # session, user, roles, unread notifications, prefectures, counties
+    with django_assert_max_num_queries(
+        6
+    ):  # session, user, roles, unread notifications, prefectures, counties
         html = client.get("/").content.decode()
     assert 'data-testid="signed-in-as">bureau<' in html
     assert 'href="/bureau/regions/"' in html

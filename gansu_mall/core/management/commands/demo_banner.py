@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from gansu_mall.accounts.demo import DEMO_ACCOUNTS
+from vendors.demo import DEMO_SELLER_ACCOUNTS
 
 
 class Command(BaseCommand):
@@ -23,11 +24,15 @@ class Command(BaseCommand):
         out("  甘肃馆 Gansu Pavilion — demo")
         out(f"  Storefront     {base}/            (English: {base}/?lang=en)")
         out(f"  Sign in        {base}/accounts/login/")
-        out(f"  Bureau         {base}/bureau/regions/")
+        out(f"  Seller centre  {base}/seller/")
+        out(f"  Bureau         {base}/bureau/applications/   {base}/bureau/regions/")
         out(f"  API docs       {base}/api/docs/")
         out(f"  Admin          {base}/admin/")
         out("")
         out(f"  Demo accounts (password for all: {settings.DEMO_PASSWORD})")
         for account in DEMO_ACCOUNTS:
             out(f"    {account.username:<22} {account.description}")
+        out("  Sellers (same password):")
+        for username, description in DEMO_SELLER_ACCOUNTS:
+            out(f"    {username:<22} {description}")
         out("")

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from gansu_mall.accounts.demo import DEMO_ACCOUNTS, seed_demo_accounts
+from vendors.demo import DEMO_SHOPS, seed_demo_vendors
 
 
 class Command(BaseCommand):
@@ -29,4 +30,8 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Demo accounts: {len(DEMO_ACCOUNTS)} ({created} new). Password: {settings.DEMO_PASSWORD}"
             )
+        )
+        shops = seed_demo_vendors()
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo shops and applications: {len(DEMO_SHOPS)} ({shops} new).")
         )
