@@ -317,3 +317,10 @@ class Qualification(models.Model):
         if self.expires_on < timezone.localdate():
             return "expired"
         return "in_force"
+
+    @property
+    def status_label(self) -> str:
+        return str(QUALIFICATION_STATUS_LABELS[self.status])
+
+
+QUALIFICATION_STATUS_LABELS = {"in_force": _("in force"), "expired": _("expired"), "revoked": _("revoked")}

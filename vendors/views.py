@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -30,6 +31,7 @@ from vendors.forms import (
 from vendors.identity import mask_bank_account, mask_id_number
 from vendors.models import (
     ApplicationStatus,
+    Delegation,
     Qualification,
     StaffInvitation,
     StaffRole,
@@ -195,6 +197,9 @@ def _shop_context(request: HttpRequest, vendor: Vendor, role: str, **forms: Any)
     context: dict[str, Any] = {
         "vendor": vendor,
         "role": role,
+        "role_label": StaffRole(role).label
+        if role in StaffRole.values
+        else _("delegated information officer"),
         "is_owner": role == StaffRole.OWNER,
         "may_edit": role in (StaffRole.OWNER, StaffRole.MANAGER),
         "members": vendor.memberships.select_related("user").order_by("id"),
@@ -430,7 +435,16 @@ def bureau_shops(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("%(shop)s: saved.") % {"shop": vendor.name})
         return redirect("vendors:bureau_shops")
-    vendors = Vendor.objects.select_related("county").order_by("status", "name")
+    vendors = (
+        Vendor.objects.select_related("county")
+        .prefetch_related(
+            Prefetch(
+                "delegations",
+                queryset=Delegation.objects.filter(revoked_at__isnull=True).select_related("officer"),
+            )
+        )
+        .order_by("status", "name")
+    )
     return render(request, "vendors/bureau_shops.html", {"vendors": vendors})
 
 

@@ -72,7 +72,7 @@ def test_farmer_applies_bureau_approves_owner_sees_seller_centre(browser, live_s
     page.goto("/seller/")
     page.get_by_test_id("my-shops").get_by_role("link", name="红川核桃").click()
     assert page.get_by_test_id("shop-name").inner_text() == "红川核桃"
-    assert page.get_by_test_id("shop-role").inner_text() == "owner"
+    assert page.get_by_test_id("shop-role").inner_text() == "店主"
     assert page.get_by_test_id("bank-account").count() == 0  # no account given yet
     page.get_by_test_id("notifications").click()
     assert "红川核桃" in page.get_by_test_id("notification-list").inner_text()

@@ -97,7 +97,7 @@ def test_bureau_review_page_flow(client, bureau):
     home = client.get("/seller/").content.decode()
     assert "庄浪苹果园" in home
     shop = client.get(f"/seller/{application.vendor.slug}/?lang=en").content.decode()
-    assert 'data-testid="shop-role">owner<' in shop
+    assert 'data-testid="shop-role">owner<' in shop  # English label of the owner role
     assert Notification.objects.filter(user=farmer, kind="application_approved").count() == 1
 
 
@@ -206,3 +206,16 @@ def test_notifications_page_and_api(client, client_for, bureau):
     assert [n["kind"] for n in api["results"]] == ["application_approved", "application_submitted"]
     assert client_for(owner).post("/api/v1/notifications/read/", {}, format="json").json() == {"marked": 2}
     assert client.post("/notifications/read/").status_code == 302
+
+
+def test_bureau_sees_delegations(client, bureau):
+    officer = UserFactory(username="officer_cx", roles=["info_officer"], roles__scope=["621221"])
+    owner = UserFactory(username="owner")
+    shop = open_shop(owner, bureau)
+    from vendors import services
+
+    services.delegation_grant(vendor=shop, actor_role="owner", actor=owner, officer_username=officer.username)
+    client.force_login(bureau)
+    html = client.get("/bureau/shops/").content.decode()
+    assert f'data-testid="delegates-{shop.slug}">' in html
+    assert "officer_cx" in html.split(f'data-testid="delegates-{shop.slug}">')[1].split("</td>")[0]
