@@ -236,7 +236,7 @@ class _VendorStatusApi(APIView):
             raise ApplicationError(
                 code=ErrorCode.PERMISSION_DENIED, message="Only commerce bureau staff can do this."
             )
-        vendor = get_object_or_404(Vendor, slug=slug)
+        vendor = selectors.vendor_get_for_bureau(user=request.user, slug=slug)
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         vendor = services.vendor_set_status(
@@ -351,7 +351,7 @@ class ExpiringQualificationsApi(ListAPIView):
                 message="days must be a number.",
                 fields={"days": ["Enter a number."]},
             ) from None
-        return selectors.qualifications_expiring(days=days)
+        return selectors.qualifications_expiring(days=days, user=self.request.user)
 
 
 class StaffDetailApi(APIView):
@@ -370,7 +370,7 @@ class QualificationListApi(APIView):
 
     def _vendor(self, request: Request, slug: str) -> tuple[Vendor, str]:
         if selectors.is_bureau(request.user):
-            return get_object_or_404(Vendor, slug=slug), "bureau"
+            return selectors.vendor_get_for_bureau(user=request.user, slug=slug), "bureau"
         return selectors.vendor_get_for_staff(user=request.user, slug=slug)
 
     @extend_schema(responses={200: QualificationSerializer(many=True)}, tags=["vendors"])
@@ -406,7 +406,9 @@ class QualificationRevokeApi(APIView):
             raise ApplicationError(
                 code=ErrorCode.PERMISSION_DENIED, message="Only commerce bureau staff can do this."
             )
-        qualification = get_object_or_404(Qualification, pk=pk)
+        qualification = get_object_or_404(
+            Qualification, pk=pk, vendor__in=selectors.vendors_for_bureau(user=request.user)
+        )
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         qualification = services.qualification_revoke(
@@ -455,7 +457,7 @@ class DelegationListApi(APIView):
     @extend_schema(responses={200: DelegationSerializer(many=True)}, tags=["vendors"])
     def get(self, request: Request, slug: str) -> Response:
         if selectors.is_bureau(request.user):
-            vendor = get_object_or_404(Vendor, slug=slug)
+            vendor = selectors.vendor_get_for_bureau(user=request.user, slug=slug)
         else:
             vendor, _role = selectors.vendor_get_for_staff(
                 user=request.user, slug=slug, roles=(StaffRole.OWNER,)

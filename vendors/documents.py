@@ -9,7 +9,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
 from vendors import selectors
-from vendors.models import Qualification, StaffRole, Vendor
+from vendors.models import Qualification, StaffRole
 
 
 def _serve(file: FieldFile) -> HttpResponse:
@@ -38,7 +38,7 @@ def vendor_licence(request: HttpRequest, slug: str) -> HttpResponse:
     if not request.user.is_authenticated:
         raise Http404
     if selectors.is_bureau(request.user):
-        vendor = get_object_or_404(Vendor, slug=slug)
+        vendor = selectors.vendor_get_for_bureau(user=request.user, slug=slug)
     else:
         vendor, _role = selectors.vendor_get_for_staff(user=request.user, slug=slug, roles=(StaffRole.OWNER,))
     return _serve(vendor.license_image)
@@ -49,7 +49,9 @@ def qualification_document(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.is_authenticated:
         raise Http404
     qualification = get_object_or_404(Qualification.objects.select_related("vendor"), pk=pk)
-    if not selectors.is_bureau(request.user):
+    if selectors.is_bureau(request.user):
+        selectors.vendor_get_for_bureau(user=request.user, slug=qualification.vendor.slug)
+    else:
         selectors.vendor_get_for_staff(
             user=request.user, slug=qualification.vendor.slug, roles=(StaffRole.OWNER, StaffRole.MANAGER)
         )

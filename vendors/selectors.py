@@ -69,6 +69,22 @@ def vendor_get_for_staff(
     raise Http404
 
 
+def vendors_for_bureau(*, user: User) -> QuerySet[Vendor]:
+    """Every shop for province-wide bureau staff; the shops of their area for scoped staff."""
+    if not is_bureau(user):
+        return Vendor.objects.none()
+    scope = user_region_scope(user=user)
+    shops = Vendor.objects.select_related("county")
+    return shops if scope is None else shops.filter(county_id__in=sorted(scope))
+
+
+def vendor_get_for_bureau(*, user: User, slug: str) -> Vendor:
+    vendor = vendors_for_bureau(user=user).filter(slug=slug).first()
+    if vendor is None:
+        raise Http404
+    return vendor
+
+
 def vendors_public() -> QuerySet[Vendor]:
     return Vendor.objects.filter(status=VendorStatus.ACTIVE).select_related("county").order_by("name", "id")
 
@@ -98,10 +114,14 @@ def application_get_for_user(*, user: User, application_id: int) -> VendorApplic
     return application
 
 
-def qualifications_expiring(*, days: int = 30) -> QuerySet[Qualification]:
+def qualifications_expiring(*, days: int = 30, user: User | None = None) -> QuerySet[Qualification]:
+    """Qualifications in force that expire within ``days``; limited to the area of a scoped bureau ``user``."""
     today = timezone.localdate()
+    qualifications = Qualification.objects.all()
+    if user is not None:
+        qualifications = qualifications.filter(vendor__in=vendors_for_bureau(user=user))
     return (
-        Qualification.objects.filter(
+        qualifications.filter(
             revoked_at__isnull=True, expires_on__gte=today, expires_on__lte=today + timedelta(days=days)
         )
         .select_related("vendor")

@@ -422,7 +422,7 @@ def bureau_expiring(request: HttpRequest) -> HttpResponse:
 @role_required(Role.BUREAU, Role.ADMIN)
 def bureau_shops(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        vendor = get_object_or_404(Vendor, slug=request.POST.get("slug", ""))
+        vendor = selectors.vendor_get_for_bureau(user=request.user, slug=request.POST.get("slug", ""))
         action = request.POST.get("action", "")
         if action not in services.VENDOR_TRANSITIONS:
             raise Http404
@@ -436,7 +436,7 @@ def bureau_shops(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("%(shop)s: saved.") % {"shop": vendor.name})
         return redirect("vendors:bureau_shops")
     vendors = (
-        Vendor.objects.select_related("county")
+        selectors.vendors_for_bureau(user=request.user)
         .prefetch_related(
             Prefetch(
                 "delegations",
@@ -451,7 +451,9 @@ def bureau_shops(request: HttpRequest) -> HttpResponse:
 @role_required(Role.BUREAU, Role.ADMIN)
 @require_POST
 def bureau_qualification_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    qualification = get_object_or_404(Qualification, pk=pk)
+    qualification = get_object_or_404(
+        Qualification, pk=pk, vendor__in=selectors.vendors_for_bureau(user=request.user)
+    )
     try:
         services.qualification_revoke(
             qualification=qualification, actor=request.user, reason=request.POST.get("reason", "")
