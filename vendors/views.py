@@ -415,7 +415,7 @@ def bureau_expiring(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "vendors/bureau_expiring.html",
-        {"qualifications": selectors.qualifications_expiring(days=30)},
+        {"qualifications": selectors.qualifications_expiring(days=30, user=request.user)},
     )
 
 

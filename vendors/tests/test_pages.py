@@ -219,3 +219,29 @@ def test_bureau_sees_delegations(client, bureau):
     html = client.get("/bureau/shops/").content.decode()
     assert f'data-testid="delegates-{shop.slug}">' in html
     assert "officer_cx" in html.split(f'data-testid="delegates-{shop.slug}">')[1].split("</td>")[0]
+
+
+def test_scoped_bureau_pages_show_only_their_area(client, bureau):
+    from vendors import services
+
+    owner = UserFactory(username="owner")
+    shop = open_shop(owner, bureau)  # in 成县, Longnan
+    services.qualification_add(
+        vendor=shop,
+        actor_role="owner",
+        actor=owner,
+        kind="food",
+        number="JY-CX",
+        expires_on=timezone.localdate() + timedelta(days=5),
+        document=jpeg(),
+    )
+    client.force_login(UserFactory(username="dingxi", roles=["bureau"], roles__scope=["621100"]))
+    assert "成县核桃合作社" not in client.get("/bureau/shops/").content.decode()
+    assert "JY-CX" not in client.get("/bureau/qualifications/expiring/").content.decode()
+    assert (
+        client.post("/bureau/shops/", {"slug": shop.slug, "action": "suspend", "reason": "x"}).status_code
+        == 404
+    )
+    client.force_login(UserFactory(username="longnan", roles=["bureau"], roles__scope=["621200"]))
+    assert "成县核桃合作社" in client.get("/bureau/shops/").content.decode()
+    assert "JY-CX" in client.get("/bureau/qualifications/expiring/").content.decode()
