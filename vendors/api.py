@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gansu_mall.accounts.models import Role, User
+from gansu_mall.core.api.pagination import PageNumberPagination
 from gansu_mall.core.errors import ApplicationError, ErrorCode
 from vendors import selectors, services
 from vendors.models import (
@@ -78,7 +79,7 @@ class ApplicationListApi(APIView):
                     fields={"status": ["Unknown status."]},
                 )
             applications = applications.filter(status=wanted)
-        paginator = ListAPIView.pagination_class()
+        paginator = PageNumberPagination()
         page = paginator.paginate_queryset(applications, request, view=self)
         reveal = selectors.is_bureau(request.user)
         data = [

@@ -321,30 +321,36 @@ seller_delegate = _shop_action(
 )
 
 
-@login_required
-@require_POST
-def seller_delegation_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    vendor, role = selectors.vendor_get_for_staff(user=request.user, slug=slug)
-    try:
-        services.delegation_revoke(vendor=vendor, actor_role=role, actor=request.user, delegation_id=pk)
-    except ApplicationError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("Delegation ended."))
-    return redirect("vendors:seller_shop", slug=vendor.slug)
+def _shop_button(
+    act: Callable[[HttpRequest, Vendor, str, int], object], done: Any
+) -> Callable[[HttpRequest, str, int], HttpResponse]:
+    """A one-click POST on an item of the seller centre (remove a clerk, end a delegation)."""
+
+    @login_required
+    @require_POST
+    def view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+        vendor, role = selectors.vendor_get_for_staff(user=request.user, slug=slug)
+        try:
+            act(request, vendor, role, pk)
+        except ApplicationError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, done)
+        return redirect("vendors:seller_shop", slug=vendor.slug)
+
+    return view
 
 
-@login_required
-@require_POST
-def seller_staff_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    vendor, role = selectors.vendor_get_for_staff(user=request.user, slug=slug)
-    try:
-        services.staff_remove(vendor=vendor, actor_role=role, membership_id=pk)
-    except ApplicationError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("Staff removed."))
-    return redirect("vendors:seller_shop", slug=vendor.slug)
+seller_delegation_revoke = _shop_button(
+    lambda r, v, role, pk: services.delegation_revoke(
+        vendor=v, actor_role=role, actor=r.user, delegation_id=pk
+    ),
+    _lazy("Delegation ended."),
+)
+seller_staff_remove = _shop_button(
+    lambda r, v, role, pk: services.staff_remove(vendor=v, actor_role=role, membership_id=pk),
+    _lazy("Staff removed."),
+)
 
 
 # --- Bureau ---------------------------------------------------------------------------------------

@@ -245,3 +245,30 @@ def test_scoped_bureau_pages_show_only_their_area(client, bureau):
     client.force_login(UserFactory(username="longnan", roles=["bureau"], roles__scope=["621200"]))
     assert "成县核桃合作社" in client.get("/bureau/shops/").content.decode()
     assert "JY-CX" in client.get("/bureau/qualifications/expiring/").content.decode()
+
+
+def test_remove_staff_and_end_delegation_on_the_page(client, bureau):
+    from vendors import services
+    from vendors.models import Delegation
+
+    owner = UserFactory(username="owner")
+    shop = open_shop(owner, bureau)
+    clerk = VendorMembership.objects.create(vendor=shop, user=UserFactory(username="clerk"), role="clerk")
+    officer = UserFactory(username="officer_cx", roles=["info_officer"], roles__scope=["621221"])
+    delegation = services.delegation_grant(
+        vendor=shop, actor_role="owner", actor=owner, officer_username=officer.username
+    )
+    client.force_login(clerk.user)
+    assert (
+        client.post(f"/seller/{shop.slug}/staff/{clerk.pk}/remove/").status_code == 302
+    )  # refused with a message
+    assert VendorMembership.objects.filter(pk=clerk.pk).exists()
+    client.force_login(owner)
+    assert client.post(f"/seller/{shop.slug}/staff/{clerk.pk}/remove/").status_code == 302
+    assert not VendorMembership.objects.filter(pk=clerk.pk).exists()
+    owner_membership = shop.memberships.get(role="owner")
+    client.post(f"/seller/{shop.slug}/staff/{owner_membership.pk}/remove/")
+    assert VendorMembership.objects.filter(pk=owner_membership.pk).exists()  # the owner stays
+    assert client.post(f"/seller/{shop.slug}/delegations/{delegation.pk}/revoke/").status_code == 302
+    assert Delegation.objects.get(pk=delegation.pk).revoked_at is not None
+    assert client.get(f"/seller/{shop.slug}/staff/{clerk.pk}/remove/").status_code == 405
