@@ -272,3 +272,20 @@ def test_remove_staff_and_end_delegation_on_the_page(client, bureau):
     assert client.post(f"/seller/{shop.slug}/delegations/{delegation.pk}/revoke/").status_code == 302
     assert Delegation.objects.get(pk=delegation.pk).revoked_at is not None
     assert client.get(f"/seller/{shop.slug}/staff/{clerk.pk}/remove/").status_code == 405
+
+
+def test_admin_pages_do_not_show_personal_numbers(client, bureau):
+    shop = open_shop(UserFactory(username="owner"), bureau)
+    client.force_login(UserFactory(username="root", roles=["admin"]))
+    application = shop.application
+    for url in (
+        "/admin/vendors/vendorapplication/",
+        f"/admin/vendors/vendorapplication/{application.pk}/change/",
+        f"/admin/vendors/vendor/{shop.pk}/change/",
+        f"/admin/vendors/payoutaccount/{shop.payout_account.pk}/change/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "6222021234567890123" not in response.content.decode()
+    qualification_url = "/admin/vendors/qualification/"
+    assert client.get(qualification_url).status_code == 200
