@@ -356,6 +356,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "VendorStatusEnum": "vendors.models.VendorStatus",
+        "ApplicationStatusEnum": "vendors.models.ApplicationStatus",
+        "ProductStatusEnum": "catalog.models.ProductStatus",
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------------------

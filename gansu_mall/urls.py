@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("gansu_mall.accounts.api_urls")),
     path("", include("gansu_mall.regions.api_urls")),
     path("", include("vendors.api_urls")),
+    path("", include("catalog.api_urls")),
     path("notifications/", NotificationListApi.as_view(), name="notification-list"),
     path("notifications/read/", NotificationReadApi.as_view(), name="notification-read"),
 ]

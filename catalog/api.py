@@ -1,0 +1,121 @@
+"""API of the catalog (API.md, "Catalog"): categories, products and SKUs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.generics import ListAPIView
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog import selectors, services
+from catalog.filters import ProductFilter
+from catalog.serializers import (
+    CategorySerializer,
+    ProductDetailSerializer,
+    ProductInputSerializer,
+    ProductListSerializer,
+    ProductPatchSerializer,
+    SkuPatchSerializer,
+    SkuSerializer,
+)
+from vendors.selectors import vendor_get_for_staff
+
+
+class CategoryListApi(APIView):
+    """The whole tree as one list (parents before children)."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: CategorySerializer(many=True)}, tags=["catalog"])
+    def get(self, request: Request) -> Response:
+        return Response(CategorySerializer(selectors.categories().select_related("parent"), many=True).data)
+
+
+def _detail(request: Request, product_id: int, code: int = 200) -> Response:
+    product, _role = selectors.product_get_for_staff(user=request.user, product_id=product_id)
+    return Response(ProductDetailSerializer(product).data, status=code)
+
+
+class ProductListApi(ListAPIView):
+    """Active products of open shops; shop staff add ``?vendor=<slug>`` to see their own drafts too."""
+
+    serializer_class = ProductListSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ProductFilter
+
+    def get_permissions(self):  # type: ignore[no-untyped-def]
+        return [IsAuthenticated()] if self.request.method == "POST" else [AllowAny()]
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        slug = self.request.query_params.get("vendor")
+        products = selectors.products_public()
+        if slug and self.request.user.is_authenticated:
+            try:
+                products = selectors.products_of_shop_for_staff(user=self.request.user, slug=slug)
+            except Http404:  # not their shop: the public list, filtered by vendor
+                products = selectors.products_public()
+        if "ordering" not in self.request.query_params:
+            products = products.order_by("-sales", "-id")
+        return products
+
+    @extend_schema(request=ProductInputSerializer, responses={201: ProductDetailSerializer}, tags=["catalog"])
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = ProductInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        vendor, _role = vendor_get_for_staff(
+            user=request.user, slug=fields.pop("vendor"), allow_delegate=True
+        )
+        skus = [services.SkuInput(**sku) for sku in fields.pop("skus")]
+        product = services.product_create(vendor=vendor, data=services.ProductInput(**fields, skus=skus))
+        return _detail(request, product.pk, status.HTTP_201_CREATED)
+
+
+class ProductDetailApi(APIView):
+    def get_permissions(self):  # type: ignore[no-untyped-def]
+        return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
+
+    @extend_schema(responses={200: ProductDetailSerializer}, tags=["catalog"])
+    def get(self, request: Request, pk: int) -> Response:
+        """Public detail of an active product; shop staff also see their drafts."""
+        try:
+            product = selectors.product_get_public(product_id=pk)
+        except Http404:
+            if not request.user.is_authenticated:
+                raise
+            product, _role = selectors.product_get_for_staff(user=request.user, product_id=pk)
+        return Response(ProductDetailSerializer(product).data)
+
+    @extend_schema(request=ProductPatchSerializer, responses={200: ProductDetailSerializer}, tags=["catalog"])
+    def patch(self, request: Request, pk: int) -> Response:
+        product, _role = selectors.product_get_for_staff(user=request.user, product_id=pk)
+        data = ProductPatchSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        services.product_update(product=product, changes=dict(data.validated_data))
+        return _detail(request, pk)
+
+    @extend_schema(request=None, responses={200: ProductDetailSerializer}, tags=["catalog"])
+    def delete(self, request: Request, pk: int) -> Response:
+        """Deactivates: the product leaves the shelves, its orders keep their history."""
+        product, _role = selectors.product_get_for_staff(user=request.user, product_id=pk)
+        services.product_deactivate(product=product)
+        return _detail(request, pk)
+
+
+class SkuDetailApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=SkuPatchSerializer, responses={200: SkuSerializer}, tags=["catalog"])
+    def patch(self, request: Request, pk: int) -> Response:
+        sku, _role = selectors.sku_get_for_staff(user=request.user, sku_id=pk)
+        data = SkuPatchSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        sku = services.sku_update(sku=sku, **data.validated_data)
+        return Response(SkuSerializer(sku).data)

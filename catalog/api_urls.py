@@ -1,0 +1,10 @@
+from django.urls import path
+
+from catalog import api
+
+urlpatterns = [
+    path("categories/", api.CategoryListApi.as_view(), name="category-list"),
+    path("products/", api.ProductListApi.as_view(), name="product-list"),
+    path("products/<int:pk>/", api.ProductDetailApi.as_view(), name="product-detail"),
+    path("skus/<int:pk>/", api.SkuDetailApi.as_view(), name="sku-detail"),
+]

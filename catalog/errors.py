@@ -1,0 +1,7 @@
+from enum import StrEnum
+
+
+class CatalogErrorCode(StrEnum):
+    QUALIFICATION_REQUIRED = "qualification_required"
+    HUB_STOCK = "hub_stock"
+    SHOP_NOT_ACTIVE = "shop_not_active"

@@ -1,0 +1,46 @@
+"""Product list filters of API.md (search by words arrives with the search increment)."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q, QuerySet
+
+from catalog.models import Product, Storage
+from catalog.selectors import category_with_descendants, in_stock_filter
+
+
+class ProductFilter(django_filters.FilterSet):
+    category = django_filters.CharFilter(method="filter_category")
+    origin_county = django_filters.CharFilter(field_name="origin_county_id")
+    origin_prefecture = django_filters.CharFilter(field_name="origin_county__parent_id")
+    vendor = django_filters.CharFilter(field_name="vendor__slug")
+    min_price = django_filters.NumberFilter(field_name="min_price", lookup_expr="gte")
+    max_price = django_filters.NumberFilter(field_name="min_price", lookup_expr="lte")
+    gi = django_filters.BooleanFilter(method="filter_gi")
+    poverty_relief = django_filters.BooleanFilter(field_name="origin_county__poverty_relief")
+    in_stock = django_filters.BooleanFilter(method="filter_in_stock")
+    storage = django_filters.ChoiceFilter(choices=Storage.choices)
+    search = django_filters.CharFilter(method="filter_search")
+    ordering = django_filters.OrderingFilter(
+        fields=(("min_price", "price"), ("sales", "sales"), ("created_at", "created")),
+    )
+
+    class Meta:
+        model = Product
+        fields: list[str] = []
+
+    def filter_category(self, queryset: QuerySet[Product], name: str, value: str) -> QuerySet[Product]:
+        return queryset.filter(category_id__in=category_with_descendants(slug=value))
+
+    def filter_gi(self, queryset: QuerySet[Product], name: str, value: bool) -> QuerySet[Product]:
+        return queryset.exclude(gi_certificate="") if value else queryset.filter(gi_certificate="")
+
+    def filter_in_stock(self, queryset: QuerySet[Product], name: str, value: bool) -> QuerySet[Product]:
+        return queryset.filter(in_stock_filter()) if value else queryset.exclude(in_stock_filter())
+
+    def filter_search(self, queryset: QuerySet[Product], name: str, value: str) -> QuerySet[Product]:
+        """A plain substring match on the names for now; segmentation, pinyin and synonyms come next."""
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__icontains=value) | Q(name_en__icontains=value))

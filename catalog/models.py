@@ -1,0 +1,117 @@
+"""Categories, products and their SKUs."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from gansu_mall.core.models import TimeStampedModel
+from gansu_mall.core.money import MoneyField
+from vendors.models import QualificationKind
+
+
+class Category(models.Model):
+    """A node of the category tree. ``qualification`` names the licence a shop needs to list here
+    (inherited by sub-categories that name none)."""
+
+    slug = models.SlugField(_("slug"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=40)
+    name_en = models.CharField(_("English name"), max_length=60)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent"),
+    )
+    qualification = models.CharField(
+        _("qualification needed"), max_length=16, choices=QualificationKind.choices, blank=True
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "slug"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.name_en if translation.get_language() == "en" else self.name
+
+
+class Storage(models.TextChoices):
+    AMBIENT = "ambient", _("ambient")
+    CHILLED = "chilled", _("chilled")
+    FROZEN = "frozen", _("frozen")
+
+
+class ProductStatus(models.TextChoices):
+    DRAFT = "draft", pgettext_lazy("product status", "draft")
+    ACTIVE = "active", pgettext_lazy("product status", "on sale")
+    INACTIVE = "inactive", pgettext_lazy("product status", "withdrawn")
+
+
+class Product(TimeStampedModel):
+    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.PROTECT, related_name="products")
+    name = models.CharField(_("name"), max_length=80)
+    name_en = models.CharField(_("English name"), max_length=120, blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=10000)
+    description_en = models.TextField(_("English description"), blank=True, max_length=10000)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
+    origin_county = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="products")
+    storage = models.CharField(_("storage"), max_length=8, choices=Storage.choices, default=Storage.AMBIENT)
+    shelf_life_days = models.PositiveIntegerField(_("shelf life (days)"), null=True, blank=True)
+    gi_certificate = models.CharField(_("geographical indication"), max_length=120, blank=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=ProductStatus.choices, default=ProductStatus.DRAFT
+    )
+    sales = models.PositiveIntegerField(_("units sold"), default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "-sales"], name="product_status_sales")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def poverty_relief(self) -> bool:
+        """Derived from the origin county's flag, which bureau staff set."""
+        return self.origin_county.poverty_relief
+
+
+class FulfilledBy(models.TextChoices):
+    VENDOR = "vendor", _("shipped by the shop")
+    HUB = "hub", _("shipped from the Lanzhou New Area hub")
+
+
+class Sku(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="skus")
+    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.PROTECT, related_name="skus")
+    code = models.CharField(_("SKU code"), max_length=40)
+    spec = models.CharField(_("spec"), max_length=60)
+    price = MoneyField(_("price"))
+    stock = models.IntegerField(_("stock"), default=0)
+    weight_grams = models.PositiveIntegerField(_("weight (g)"))
+    fulfilled_by = models.CharField(
+        _("fulfilled by"), max_length=6, choices=FulfilledBy.choices, default=FulfilledBy.VENDOR
+    )
+
+    class Meta:
+        ordering = ["product_id", "price", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["vendor", "code"], name="sku_code_unique_per_shop"),
+            models.CheckConstraint(condition=Q(stock__gte=0), name="sku_stock_not_negative"),
+            models.CheckConstraint(condition=Q(price__gt=0), name="sku_price_positive"),
+            models.CheckConstraint(condition=Q(weight_grams__gt=0), name="sku_weight_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.spec}"

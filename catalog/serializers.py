@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from catalog.models import Category, Product, Sku
+from vendors.serializers import RegionRefSerializer
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    qualification = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Category
+        fields = ["slug", "name", "name_en", "parent", "qualification"]
+
+    def get_qualification(self, obj: Category) -> str | None:
+        return obj.qualification or None
+
+
+class SkuSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Sku
+        fields = ["id", "code", "spec", "price", "stock", "weight_grams", "fulfilled_by"]
+
+
+class VendorRefSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    credit_grade = serializers.SerializerMethodField()
+
+    def get_credit_grade(self, obj: object) -> str | None:
+        return None  # graded by the credit issue
+
+
+class ProductListSerializer(serializers.ModelSerializer):
+    """List items of API.md: price is the lowest SKU price."""
+
+    price = serializers.DecimalField(source="min_price", max_digits=14, decimal_places=2, allow_null=True)
+    vendor = VendorRefSerializer()
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    origin_county = RegionRefSerializer()
+    thumbnail_url = serializers.SerializerMethodField()
+    gi_certified = serializers.SerializerMethodField()
+    rating = serializers.SerializerMethodField()
+    in_stock = serializers.SerializerMethodField()
+    poverty_relief = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "name",
+            "name_en",
+            "price",
+            "vendor",
+            "category",
+            "origin_county",
+            "thumbnail_url",
+            "gi_certified",
+            "rating",
+            "sales",
+            "in_stock",
+            "storage",
+            "status",
+            "poverty_relief",
+        ]
+
+    def get_thumbnail_url(self, obj: Product) -> str | None:
+        return None  # images arrive with the next catalog increment
+
+    def get_gi_certified(self, obj: Product) -> bool:
+        return bool(obj.gi_certificate)
+
+    def get_rating(self, obj: Product) -> str | None:
+        return None  # reviews arrive with orders
+
+    def get_in_stock(self, obj: Product) -> bool:
+        return bool(getattr(obj, "total_stock", 0))
+
+    def get_poverty_relief(self, obj: Product) -> bool:
+        return obj.origin_county.poverty_relief
+
+
+class ProductDetailSerializer(ProductListSerializer):
+    skus = SkuSerializer(many=True)
+    images = serializers.SerializerMethodField()
+
+    class Meta(ProductListSerializer.Meta):
+        fields = [
+            *ProductListSerializer.Meta.fields,
+            "description",
+            "description_en",
+            "shelf_life_days",
+            "gi_certificate",
+            "skus",
+            "images",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_images(self, obj: Product) -> list[dict[str, str]]:
+        return []  # images arrive with the next catalog increment
+
+
+class SkuInputSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=40)
+    spec = serializers.CharField(max_length=60)
+    price = serializers.CharField(max_length=20)
+    stock = serializers.IntegerField(required=False, default=0)
+    weight_grams = serializers.IntegerField()
+    fulfilled_by = serializers.CharField(max_length=6, required=False, default="vendor")
+
+
+class ProductInputSerializer(serializers.Serializer):
+    vendor = serializers.CharField(max_length=60)
+    name = serializers.CharField(max_length=80)
+    name_en = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    category = serializers.CharField(max_length=50)
+    origin_county_code = serializers.CharField(max_length=6)
+    description = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
+    description_en = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
+    storage = serializers.CharField(max_length=8, required=False, default="ambient")
+    shelf_life_days = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
+    gi_certificate = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    status = serializers.CharField(max_length=8, required=False, default="draft")
+    skus = SkuInputSerializer(many=True)
+
+
+class ProductPatchSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=80, required=False)
+    name_en = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    category = serializers.CharField(max_length=50, required=False)
+    origin_county_code = serializers.CharField(max_length=6, required=False)
+    description = serializers.CharField(max_length=10000, required=False, allow_blank=True)
+    description_en = serializers.CharField(max_length=10000, required=False, allow_blank=True)
+    storage = serializers.CharField(max_length=8, required=False)
+    shelf_life_days = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    gi_certificate = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    status = serializers.CharField(max_length=8, required=False)
+
+
+class SkuPatchSerializer(serializers.Serializer):
+    price = serializers.CharField(max_length=20, required=False)
+    stock = serializers.IntegerField(required=False)

@@ -1,0 +1,281 @@
+"""Writes of the catalog: products and SKUs, checked against the shop's licences."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from catalog.errors import CatalogErrorCode
+from catalog.models import Category, FulfilledBy, Product, ProductStatus, Sku, Storage
+from catalog.selectors import category_qualification
+from gansu_mall.core.errors import ApplicationError, ErrorCode
+from gansu_mall.regions.selectors import gansu_county_get
+from vendors.models import QualificationKind, Vendor, VendorStatus
+from vendors.selectors import vendor_has_qualification
+
+
+def _invalid(fields: dict[str, list[str]]) -> ApplicationError:
+    return ApplicationError(
+        code=ErrorCode.VALIDATION_ERROR, message=_("The request is not valid; see the fields."), fields=fields
+    )
+
+
+@dataclass
+class SkuInput:
+    code: str
+    spec: str
+    price: object
+    stock: object = 0
+    weight_grams: object = None
+    fulfilled_by: str = FulfilledBy.VENDOR
+
+
+@dataclass
+class ProductInput:
+    name: str
+    category: str
+    origin_county_code: str
+    name_en: str = ""
+    description: str = ""
+    description_en: str = ""
+    storage: str = Storage.AMBIENT
+    shelf_life_days: int | None = None
+    gi_certificate: str = ""
+    status: str = ProductStatus.DRAFT
+    skus: list[SkuInput] = field(default_factory=list)
+
+
+def _price(value: object) -> Decimal | None:
+    try:
+        price = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    if (
+        not price.is_finite()
+        or price <= 0
+        or price != price.quantize(Decimal("0.01"))
+        or price >= Decimal("1e12")
+    ):
+        return None
+    return price
+
+
+def _int(value: object, *, minimum: int) -> int | None:
+    """A whole number (an int, or digits in a string) at least ``minimum``; anything else is None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and re.fullmatch(r"\s*\+?\d{1,12}\s*", value):
+        number = int(value)
+    else:
+        return None
+    return number if number >= minimum else None
+
+
+def _clean_skus(vendor: Vendor, skus: list[SkuInput], *, exclude_product: int | None = None) -> list[Sku]:
+    errors: dict[str, list[str]] = {}
+    if not skus:
+        raise _invalid({"skus": [_("Add at least one SKU (a spec with its price).")]})
+    cleaned: list[Sku] = []
+    codes_seen: set[str] = set()
+    for index, item in enumerate(skus):
+        prefix = f"skus.{index}"
+        code = (item.code or "").strip()
+        if not code:
+            errors[f"{prefix}.code"] = [_("Give the SKU a code.")]
+        elif code in codes_seen:
+            errors[f"{prefix}.code"] = [_("This SKU code is used twice.")]
+        codes_seen.add(code)
+        if not (item.spec or "").strip():
+            errors[f"{prefix}.spec"] = [_("Describe the spec (e.g. 500 g, gift box).")]
+        price = _price(item.price)
+        if price is None:
+            errors[f"{prefix}.price"] = [_("Enter a price above zero with at most two decimals.")]
+        stock = _int(item.stock, minimum=0)
+        if stock is None:
+            errors[f"{prefix}.stock"] = [_("Stock is a whole number, zero or more.")]
+        weight = _int(item.weight_grams, minimum=1)
+        if weight is None:
+            errors[f"{prefix}.weight_grams"] = [_("Give the weight in grams (a whole number above zero).")]
+        if item.fulfilled_by not in FulfilledBy.values:
+            errors[f"{prefix}.fulfilled_by"] = [_("Choose the shop or the hub.")]
+        elif item.fulfilled_by == FulfilledBy.HUB and stock:
+            errors[f"{prefix}.stock"] = [
+                _("Stock of a hub SKU comes from the hub's receipts; start it at zero.")
+            ]
+        cleaned.append(
+            Sku(
+                vendor=vendor,
+                code=code,
+                spec=(item.spec or "").strip(),
+                price=price or Decimal("0"),
+                stock=stock or 0,
+                weight_grams=weight or 0,
+                fulfilled_by=item.fulfilled_by,
+            )
+        )
+    taken = Sku.objects.filter(vendor=vendor, code__in=sorted(codes_seen))
+    if exclude_product is not None:
+        taken = taken.exclude(product_id=exclude_product)
+    for index, sku in enumerate(cleaned):
+        if sku.code and taken.filter(code=sku.code).exists():
+            errors[f"skus.{index}.code"] = [_("The shop already uses this SKU code.")]
+    if errors:
+        raise _invalid(errors)
+    return cleaned
+
+
+def _check_may_sell(vendor: Vendor, category: Category) -> None:
+    kind = category_qualification(category=category)
+    if kind and not vendor_has_qualification(vendor=vendor, kind=kind):
+        raise ApplicationError(
+            code=CatalogErrorCode.QUALIFICATION_REQUIRED,
+            message=_("Listing in “%(category)s” needs a %(kind)s in force; upload it in the seller centre.")
+            % {"category": category.display_name, "kind": QualificationKind(kind).label},
+            extra={"qualification": kind},
+        )
+
+
+def product_create(*, vendor: Vendor, data: ProductInput) -> Product:
+    """Create a product with its SKUs. Shop staff and delegated officers may; the shop must be active."""
+    errors: dict[str, list[str]] = {}
+    if not data.name.strip():
+        errors["name"] = [_("Name the product.")]
+    category = Category.objects.select_related("parent__parent").filter(slug=data.category).first()
+    if category is None:
+        errors["category"] = [_("Unknown category.")]
+    county = gansu_county_get(code=(data.origin_county_code or "").strip())
+    if county is None:
+        errors["origin_county_code"] = [_("Choose a county of Gansu (a six-digit code such as 621221).")]
+    if data.storage not in Storage.values:
+        errors["storage"] = [_("Choose ambient, chilled or frozen.")]
+    if data.status not in (ProductStatus.DRAFT, ProductStatus.ACTIVE):
+        errors["status"] = [_("A new product is a draft or active.")]
+    if data.shelf_life_days is not None and _int(data.shelf_life_days, minimum=1) is None:
+        errors["shelf_life_days"] = [_("Give the shelf life in whole days.")]
+    try:
+        skus = _clean_skus(vendor, data.skus)
+    except ApplicationError as exc:
+        errors.update(exc.fields or {})
+        skus = []
+    if errors or category is None or county is None:
+        raise _invalid(errors)
+    if vendor.status != VendorStatus.ACTIVE:
+        raise ApplicationError(code=CatalogErrorCode.SHOP_NOT_ACTIVE, message=_("The shop is not open."))
+    _check_may_sell(vendor, category)
+    try:
+        with transaction.atomic():
+            product = Product.objects.create(
+                vendor=vendor,
+                name=data.name.strip(),
+                name_en=data.name_en.strip(),
+                description=data.description.strip(),
+                description_en=data.description_en.strip(),
+                category=category,
+                origin_county=county,
+                storage=data.storage,
+                shelf_life_days=data.shelf_life_days,
+                gi_certificate=data.gi_certificate.strip(),
+                status=data.status,
+            )
+            for sku in skus:
+                sku.product = product
+            Sku.objects.bulk_create(skus)
+    except IntegrityError as exc:  # a concurrent product took a code
+        raise _invalid({"skus": [_("The shop already uses one of these SKU codes.")]}) from exc
+    return product
+
+
+PRODUCT_FIELDS = (
+    "name",
+    "name_en",
+    "description",
+    "description_en",
+    "storage",
+    "shelf_life_days",
+    "gi_certificate",
+)
+
+
+def product_update(*, product: Product, changes: dict[str, object]) -> Product:
+    """Change a product's fields, category or status; activating or moving it re-checks the licence."""
+    errors: dict[str, list[str]] = {}
+    with transaction.atomic():
+        locked = Product.objects.select_for_update().select_related("vendor").get(pk=product.pk)
+        for name in PRODUCT_FIELDS:
+            if name in changes:
+                value = changes[name]
+                setattr(locked, name, value.strip() if isinstance(value, str) else value)
+        if not locked.name:
+            errors["name"] = [_("Name the product.")]
+        if locked.storage not in Storage.values:
+            errors["storage"] = [_("Choose ambient, chilled or frozen.")]
+        if "category" in changes:
+            category = Category.objects.filter(slug=changes["category"]).first()
+            if category is None:
+                errors["category"] = [_("Unknown category.")]
+            else:
+                locked.category = category
+        if "origin_county_code" in changes:
+            county = gansu_county_get(code=str(changes["origin_county_code"]))
+            if county is None:
+                errors["origin_county_code"] = [
+                    _("Choose a county of Gansu (a six-digit code such as 621221).")
+                ]
+            else:
+                locked.origin_county = county
+        if "status" in changes:
+            if changes["status"] not in ProductStatus.values:
+                errors["status"] = [_("Choose draft, active or inactive.")]
+            else:
+                locked.status = str(changes["status"])
+        if errors:
+            raise _invalid(errors)
+        if locked.status == ProductStatus.ACTIVE:
+            if locked.vendor.status != VendorStatus.ACTIVE:
+                raise ApplicationError(
+                    code=CatalogErrorCode.SHOP_NOT_ACTIVE, message=_("The shop is not open.")
+                )
+            _check_may_sell(locked.vendor, locked.category)
+        locked.save()
+    return locked
+
+
+def product_deactivate(*, product: Product) -> Product:
+    """Withdraw a product from sale; its orders keep their history."""
+    with transaction.atomic():
+        locked = Product.objects.select_for_update().get(pk=product.pk)
+        locked.status = ProductStatus.INACTIVE
+        locked.save(update_fields=["status", "updated_at"])
+    return locked
+
+
+def sku_update(*, sku: Sku, price: object = None, stock: object = None) -> Sku:
+    """Change a SKU's price or stock. Hub SKUs take their stock from warehouse receipts only (409)."""
+    errors: dict[str, list[str]] = {}
+    new_price = _price(price) if price is not None else None
+    if price is not None and new_price is None:
+        errors["price"] = [_("Enter a price above zero with at most two decimals.")]
+    new_stock = _int(stock, minimum=0) if stock is not None else None
+    if stock is not None and new_stock is None:
+        errors["stock"] = [_("Stock is a whole number, zero or more.")]
+    if errors:
+        raise _invalid(errors)
+    with transaction.atomic():
+        locked = Sku.objects.select_for_update().get(pk=sku.pk)
+        if new_stock is not None and locked.fulfilled_by == FulfilledBy.HUB:
+            raise ApplicationError(
+                code=CatalogErrorCode.HUB_STOCK,
+                message=_("Stock of a hub SKU comes from the hub's receipts."),
+            )
+        if new_price is not None:
+            locked.price = new_price
+        if new_stock is not None:
+            locked.stock = new_stock
+        locked.save()
+    return locked
