@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.db import transaction
 
-from catalog.models import Category, Product, Sku
+from catalog.models import Category, Product, Sku, Synonym
+from catalog.tasks import reindex_all_products
 
 
 @admin.register(Category)
@@ -21,3 +23,19 @@ class ProductAdmin(admin.ModelAdmin):
     list_filter = ("status", "storage", "category")
     search_fields = ("name", "name_en")
     inlines = [SkuInline]
+
+
+@admin.register(Synonym)
+class SynonymAdmin(admin.ModelAdmin):
+    """Changes reach the search index after commit (a Celery task rebuilds it)."""
+
+    list_display = ("term", "canonical")
+    search_fields = ("term", "canonical")
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        super().save_model(request, obj, form, change)
+        transaction.on_commit(reindex_all_products.delay)
+
+    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
+        super().delete_model(request, obj)
+        transaction.on_commit(reindex_all_products.delay)

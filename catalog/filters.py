@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from catalog.models import Product, Storage
+from catalog.search import search_products
 from catalog.selectors import category_with_descendants, in_stock_filter
 
 
@@ -39,8 +40,5 @@ class ProductFilter(django_filters.FilterSet):
         return queryset.filter(in_stock_filter()) if value else queryset.exclude(in_stock_filter())
 
     def filter_search(self, queryset: QuerySet[Product], name: str, value: str) -> QuerySet[Product]:
-        """A plain substring match on the names for now; segmentation, pinyin and synonyms come next."""
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(name__icontains=value) | Q(name_en__icontains=value))
+        """Chinese words, pinyin (full or initials) and English, with synonyms; ranked by relevance."""
+        return search_products(queryset, value)

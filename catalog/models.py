@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.utils import translation
@@ -73,6 +74,10 @@ class Product(TimeStampedModel):
         _("status"), max_length=8, choices=ProductStatus.choices, default=ProductStatus.DRAFT
     )
     sales = models.PositiveIntegerField(_("units sold"), default=0)
+    # Pre-segmented words, pinyin and English of the product, its category, county and shop, with synonyms
+    # expanded (catalog/search.py). On PostgreSQL the tsvector below is built from it and GIN-indexed.
+    search_text = models.TextField(blank=True, default="")
+    search_vector = SearchVectorField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -85,6 +90,21 @@ class Product(TimeStampedModel):
     def poverty_relief(self) -> bool:
         """Derived from the origin county's flag, which bureau staff set."""
         return self.origin_county.poverty_relief
+
+
+class Synonym(models.Model):
+    """A word that means the same as a canonical one in search (黄耆 → 黄芪, 岷归 → 当归); bureau staff keep it."""
+
+    term = models.CharField(_("term"), max_length=40, unique=True)
+    canonical = models.CharField(_("canonical term"), max_length=40, db_index=True)
+
+    class Meta:
+        ordering = ["canonical", "term"]
+        verbose_name = _("search synonym")
+        verbose_name_plural = _("search synonyms")
+
+    def __str__(self) -> str:
+        return f"{self.term} → {self.canonical}"
 
 
 class FulfilledBy(models.TextChoices):

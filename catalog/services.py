@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from catalog.errors import CatalogErrorCode
 from catalog.models import Category, FulfilledBy, Product, ProductStatus, Sku, Storage
+from catalog.search import product_reindex
 from catalog.selectors import category_qualification
 from gansu_mall.core.errors import ApplicationError, ErrorCode
 from gansu_mall.regions.selectors import gansu_county_get
@@ -186,6 +187,7 @@ def product_create(*, vendor: Vendor, data: ProductInput) -> Product:
             for sku in skus:
                 sku.product = product
             Sku.objects.bulk_create(skus)
+            product_reindex(product_ids=[product.pk])
     except IntegrityError as exc:  # a concurrent product took a code
         raise _invalid({"skus": [_("The shop already uses one of these SKU codes.")]}) from exc
     return product
@@ -243,6 +245,7 @@ def product_update(*, product: Product, changes: dict[str, object]) -> Product:
                 )
             _check_may_sell(locked.vendor, locked.category)
         locked.save()
+        product_reindex(product_ids=[locked.pk])
     return locked
 
 

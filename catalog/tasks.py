@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from celery import shared_task
+
+from catalog.models import Product
+from catalog.search import product_reindex
+
+
+@shared_task(name="catalog.tasks.reindex_all_products", acks_late=True, soft_time_limit=600, time_limit=660)
+def reindex_all_products() -> int:
+    """Rebuild every product's search index (after the synonym list changed). Idempotent."""
+    ids = list(Product.objects.values_list("pk", flat=True))
+    for start in range(0, len(ids), 500):
+        product_reindex(product_ids=ids[start : start + 500])
+    return len(ids)

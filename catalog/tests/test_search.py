@@ -1,0 +1,124 @@
+"""Search in Chinese, pinyin (full and initials), English and through synonyms, on both databases."""
+
+from __future__ import annotations
+
+import pytest
+
+from catalog import services
+from catalog.models import Product, Synonym
+from catalog.search import query_terms, synonym_map, text_tokens
+from catalog.tasks import reindex_all_products
+
+pytestmark = pytest.mark.django_db
+
+
+def add(shop, name, name_en, category, county="621221", sales=0, code=None):
+    product = services.product_create(
+        vendor=shop,
+        data=services.ProductInput(
+            name=name,
+            name_en=name_en,
+            category=category,
+            origin_county_code=county,
+            status="active",
+            skus=[
+                services.SkuInput(code=code or name, spec="500 g", price="20.00", stock=3, weight_grams=500)
+            ],
+        ),
+    )
+    Product.objects.filter(pk=product.pk).update(sales=sales)
+    return product
+
+
+@pytest.fixture
+def herb_shop(bureau):
+    """A shop whose own name matches none of the queries (the shop name is indexed too)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from gansu_mall.accounts.tests.factories import UserFactory
+    from vendors import services as vendor_services
+    from vendors.tests.factories import jpeg, make_uscc, open_shop
+
+    owner = UserFactory(username="seller")
+    shop = open_shop(owner, bureau, shop_name="陇原优选", uscc=make_uscc("91620100"), county_code="620102")
+    for kind in ("herb", "food"):
+        vendor_services.qualification_add(
+            vendor=shop,
+            actor_role="owner",
+            actor=owner,
+            kind=kind,
+            number=f"Q-{kind}",
+            expires_on=timezone.localdate() + timedelta(days=300),
+            document=jpeg(),
+        )
+    return shop
+
+
+@pytest.fixture
+def catalog_items(herb_shop):
+    add(herb_shop, "成县薄壳核桃", "Chengxian thin-shell walnuts", "walnuts", sales=50)
+    add(herb_shop, "陇西黄芪切片", "Longxi astragalus slices", "herb-slices", county="621122", sales=10)
+    add(herb_shop, "岷县当归", "Minxian angelica root", "herb-roots", county="621126", sales=30)
+    add(herb_shop, "武都花椒", "Wudu Sichuan pepper", "sichuan-pepper", county="621202", sales=20)
+
+
+def names(api_client, query):
+    return [p["name"] for p in api_client.get("/api/v1/products/", {"search": query}).json()["results"]]
+
+
+def test_tokens():
+    synonyms = {"黄耆": "黄芪"}
+    tokens = text_tokens("成县薄壳核桃 Walnuts", synonyms)
+    assert {"核桃", "hetao", "ht", "薄壳核桃", "walnuts", "成县", "chengxian", "cx"} <= set(tokens)
+    assert "黄芪" in text_tokens("黄耆", synonyms)
+    assert query_terms("黄耆 walnut", synonyms) == [["黄耆", "黄芪"], ["walnut"]]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("核桃", ["成县薄壳核桃"]),
+        ("hetao", ["成县薄壳核桃"]),
+        ("ht", ["成县薄壳核桃"]),
+        ("walnut", ["成县薄壳核桃"]),
+        ("Astragalus", ["陇西黄芪切片"]),
+        ("黄芪", ["陇西黄芪切片"]),
+        ("黄耆", ["陇西黄芪切片"]),  # synonym
+        ("北芪", ["陇西黄芪切片"]),  # synonym
+        ("岷归", ["岷县当归"]),  # synonym
+        ("danggui", ["岷县当归"]),
+        ("大红袍", ["武都花椒"]),  # market name of Sichuan pepper
+        ("wudu", ["武都花椒"]),  # 都 is read dū in the place name
+        ("中药材", ["岷县当归", "陇西黄芪切片"]),  # the parent category, ranked by sales after relevance
+        ("成县 核桃", ["成县薄壳核桃"]),
+        ("岷县", ["岷县当归"]),
+        ("minxian", ["岷县当归"]),
+        ("苹果", []),
+        ("zzzz", []),
+        ("'&|!:*()", []),  # tsquery syntax is not passed through
+    ],
+)
+def test_search(api_client, catalog_items, query, expected):
+    assert names(api_client, query) == expected
+
+
+def test_search_ranks_by_relevance_then_sales(api_client, herb_shop):
+    add(herb_shop, "核桃仁", "Walnut kernels", "walnuts", sales=5, code="K1")
+    add(herb_shop, "核桃礼盒", "Walnut gift box", "gift-boxes", sales=90, code="K2")
+    found = names(api_client, "核桃")
+    assert sorted(found) == ["核桃仁", "核桃礼盒"]
+
+
+def test_new_synonyms_reach_the_index(api_client, catalog_items):
+    assert names(api_client, "山核桃") == []
+    Synonym.objects.create(term="山核桃", canonical="核桃")
+    reindex_all_products()
+    assert synonym_map()["山核桃"] == "核桃"
+    assert names(api_client, "山核桃") == ["成县薄壳核桃"]
+
+
+def test_search_query_count_is_constant(api_client, catalog_items, django_assert_max_num_queries):
+    with django_assert_max_num_queries(4):
+        api_client.get("/api/v1/products/", {"search": "核桃"})
