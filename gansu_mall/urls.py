@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("gansu_mall.core.urls")),
     path("accounts/", include("gansu_mall.accounts.urls")),
     path("bureau/regions/", include("gansu_mall.regions.urls")),
+    path("", include("catalog.urls")),
     path("", include("vendors.urls")),
     path("notifications/", include("gansu_mall.notifications.urls")),
     path("api/v1/", include(api_v1)),

@@ -7,5 +7,5 @@ def site(request: HttpRequest) -> dict[str, object]:
     return {"SITE_NAME": settings.SITE_NAME, "DEBUG": settings.DEBUG, "SEARCH_URL": SEARCH_URL}
 
 
-# The storefront search page of API.md; the catalog issue serves it.
+# The storefront search page of API.md (catalog.views.search).
 SEARCH_URL = "/search/"

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from catalog import views
+
+app_name = "catalog"
+
+urlpatterns = [
+    path("search/", views.search, name="search"),
+    path("products/<int:pk>/", views.product_detail, name="product"),
+    path("seller/<slug:slug>/products/", views.seller_products, name="seller_products"),
+    path("seller/<slug:slug>/products/new/", views.seller_product_new, name="seller_product_new"),
+    path("seller/<slug:slug>/products/<int:pk>/", views.seller_product_edit, name="seller_product_edit"),
+]

@@ -1,0 +1,162 @@
+"""Storefront pages of the catalog: search with filters and facets, product pages; the seller's products."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from catalog import selectors, services
+from catalog.filters import ProductFilter
+from catalog.forms import ProductForm, SkuFormSet, SkuStockForm
+from catalog.models import Category, Product, Storage
+from gansu_mall.core.errors import ApplicationError
+from gansu_mall.regions.models import Region
+from vendors.selectors import vendor_get_for_staff
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    """/search/?q=… with the filters of the API; htmx requests get the results block only."""
+    params = request.GET.copy()
+    if "q" in params and "search" not in params:
+        params["search"] = params["q"]
+    products = selectors.products_public()
+    if "ordering" not in params and not params.get("search"):
+        products = products.order_by("-sales", "-id")
+    filtered = ProductFilter(params, queryset=products)
+    results = filtered.qs
+    page = Paginator(results, 20).get_page(request.GET.get("page"))
+    facet_source = results.order_by()
+    category_counts = dict(
+        facet_source.values_list("category__parent__slug")
+        .annotate(n=Count("id"))
+        .values_list("category__parent__slug", "n")
+    )
+    category_counts_self = dict(
+        facet_source.filter(category__parent__isnull=True)
+        .values_list("category__slug")
+        .annotate(n=Count("id"))
+        .values_list("category__slug", "n")
+    )
+    prefecture_counts = dict(
+        facet_source.values_list("origin_county__parent_id")
+        .annotate(n=Count("id"))
+        .values_list("origin_county__parent_id", "n")
+    )
+    top_categories = list(Category.objects.filter(parent__isnull=True).order_by("position"))
+    prefectures = list(Region.objects.filter(parent_id="620000").order_by("code"))
+    context: dict[str, Any] = {
+        "q": request.GET.get("q", ""),
+        "page": page,
+        "count": page.paginator.count,
+        "facets_categories": [
+            (c, category_counts.get(c.slug, 0) + category_counts_self.get(c.slug, 0)) for c in top_categories
+        ],
+        "facets_prefectures": [(p, prefecture_counts.get(p.code, 0)) for p in prefectures],
+        "params": request.GET,
+        "storage_choices": Storage.choices,
+        "query_without_page": "&".join(f"{k}={v}" for k, v in request.GET.items() if k != "page"),
+    }
+    template = "catalog/_results.html" if request.htmx else "catalog/search.html"
+    return render(request, template, context)
+
+
+@require_GET
+def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    product = selectors.product_get_public(product_id=pk)
+    return render(request, "catalog/product.html", {"product": product})
+
+
+# --- Seller centre: products ----------------------------------------------------------------------
+
+
+def _show_errors(form: ProductForm, error: ApplicationError) -> None:
+    """Field errors on their fields; SKU errors ("skus.0.price") on top, naming the row."""
+    if not error.fields:
+        form.add_error(None, str(error.message))
+        return
+    for name, messages_ in error.fields.items():
+        parts = name.split(".")
+        for message in messages_:
+            if parts[0] == "skus" and len(parts) > 1 and parts[1].isdigit():
+                form.add_error(
+                    None, _("SKU row %(row)d: %(error)s") % {"row": int(parts[1]) + 1, "error": message}
+                )
+            else:
+                form.add_error(name if name in form.fields else None, message)
+
+
+@login_required
+def seller_products(request: HttpRequest, slug: str) -> HttpResponse:
+    vendor, role = vendor_get_for_staff(user=request.user, slug=slug, allow_delegate=True)
+    products = selectors.products_of_shop_for_staff(user=request.user, slug=slug).order_by(
+        "-created_at", "-id"
+    )
+    return render(request, "catalog/seller_products.html", {"vendor": vendor, "products": products})
+
+
+@login_required
+def seller_product_new(request: HttpRequest, slug: str) -> HttpResponse:
+    vendor, _role = vendor_get_for_staff(user=request.user, slug=slug, allow_delegate=True)
+    form = ProductForm(request.POST or None)
+    formset = SkuFormSet(request.POST or None, prefix="skus")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        skus = [
+            services.SkuInput(**{k: v for k, v in row.items() if k != "DELETE"})
+            for row in formset.cleaned_data
+            if row and row.get("code")
+        ]
+        try:
+            product = services.product_create(
+                vendor=vendor, data=services.ProductInput(**form.cleaned_data, skus=skus)
+            )
+        except ApplicationError as exc:
+            _show_errors(form, exc)
+        else:
+            messages.success(request, _("Product saved."))
+            return redirect("catalog:seller_product_edit", slug=vendor.slug, pk=product.pk)
+    return render(
+        request, "catalog/seller_product_form.html", {"vendor": vendor, "form": form, "formset": formset}
+    )
+
+
+@login_required
+def seller_product_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    product, _role = selectors.product_get_for_staff(user=request.user, product_id=pk)
+    if product.vendor.slug != slug:
+        return redirect("catalog:seller_product_edit", slug=product.vendor.slug, pk=product.pk)
+    action = request.POST.get("action", "")
+    if request.method == "POST":
+        try:
+            if action in ("activate", "draft"):
+                services.product_update(
+                    product=product, changes={"status": "active" if action == "activate" else "draft"}
+                )
+            elif action == "deactivate":
+                services.product_deactivate(product=product)
+            elif action == "sku":
+                sku = product.skus.get(pk=int(request.POST.get("sku", "0") or 0))
+                stock_form = SkuStockForm(request.POST)
+                if stock_form.is_valid():
+                    services.sku_update(
+                        sku=sku, **{k: v for k, v in stock_form.cleaned_data.items() if v is not None}
+                    )
+                else:
+                    raise ApplicationError(
+                        code="validation_error",
+                        message=" ".join(str(e) for errors in stock_form.errors.values() for e in errors),
+                    )
+        except (ApplicationError, Product.DoesNotExist, ValueError) as exc:
+            messages.error(request, str(getattr(exc, "message", exc)))
+        else:
+            messages.success(request, _("Saved."))
+        return redirect("catalog:seller_product_edit", slug=slug, pk=pk)
+    return render(request, "catalog/seller_product_edit.html", {"product": product, "vendor": product.vendor})
