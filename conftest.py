@@ -101,9 +101,15 @@ def client_for():
 
 @pytest.fixture
 def regions_data(transactional_db):
-    """The GB/T 2260 divisions for transactional tests, whose flushes empty the migration's data."""
+    """Reference data (GB/T 2260 divisions, categories, synonyms) for transactional tests, whose flushes
+    empty what the data migrations loaded."""
+    from catalog.models import Category, Synonym
+    from catalog.reference_data import load_categories, load_synonyms
     from gansu_mall.regions.loader import load_divisions
     from gansu_mall.regions.models import Region
 
     if Region.objects.count() == 0:
         load_divisions(Region)
+    if Category.objects.count() == 0:
+        load_categories(Category)
+        load_synonyms(Synonym)

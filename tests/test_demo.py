@@ -28,8 +28,10 @@ def test_seed_demo_covers_every_role_and_is_idempotent(settings, capsys):
     assert users.count() == 7
     held = {role for user in users for role in user.role_names}
     assert held == {"consumer"} | {r.value for r in STORED_ROLES}
-    assert "Demo shops and applications: 6 (6 new)." in out
-    assert "Demo shops and applications: 6 (0 new)." in out
+    assert "Demo shops and applications: 7 (7 new)." in out
+    assert "Demo shops and applications: 7 (0 new)." in out
+    assert "Demo products: 45 new." in out
+    assert "Demo products: 0 new." in out
 
 
 def test_seed_demo_shops_cover_types_prefectures_review_and_delegation(settings):
@@ -38,8 +40,13 @@ def test_seed_demo_shops_cover_types_prefectures_review_and_delegation(settings)
     settings.DEBUG = True
     call_command("seed_demo")
     shops = Vendor.objects.all()
-    assert sorted(shops.values_list("vendor_type", flat=True)) == ["cooperative", "enterprise", "individual"]
-    assert {v.county.parent_id for v in shops} == {"621200", "621100"}  # Longnan and Dingxi
+    assert sorted(shops.values_list("vendor_type", flat=True)) == [
+        "cooperative",
+        "enterprise",
+        "enterprise",
+        "individual",
+    ]
+    assert {v.county.parent_id for v in shops} == {"621200", "621100", "620100"}  # Longnan, Dingxi, Lanzhou
     assert sorted(VendorApplication.objects.exclude(status="approved").values_list("status", flat=True)) == [
         "needs_info",
         "submitted",
@@ -59,7 +66,7 @@ def test_seed_demo_refuses_without_debug_unless_forced(settings):
         call_command("seed_demo")
     assert User.objects.count() == 0
     call_command("seed_demo", "--force")
-    assert User.objects.count() == 13  # 7 role accounts and 6 sellers
+    assert User.objects.count() == 14  # 7 role accounts and 7 sellers
 
 
 def test_every_demo_account_can_sign_in(settings, api_client):
@@ -80,3 +87,15 @@ def test_demo_banner_lists_accounts(capsys):
     assert "http://127.0.0.1:8000/api/docs/" in out
     for account in DEMO_ACCOUNTS:
         assert account.username in out
+
+
+def test_seed_demo_lists_the_specialties_in_licensed_shops(settings, api_client):
+    from catalog.models import Product
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    assert Product.objects.count() == 45
+    assert Product.objects.get(name="岷县当归").vendor.name == "马大姐当归"
+    assert Product.objects.get(name="陇西黄芪").category.slug == "herb-roots"
+    found = api_client.get("/api/v1/products/", {"search": "hetao"}).json()
+    assert {p["name"] for p in found["results"]} >= {"成县核桃"}

@@ -73,6 +73,17 @@ DEMO_SHOPS: tuple[DemoShop, ...] = (
         qualifications=(("herb", "岷药备-2026-088", 180),),
     ),
     DemoShop(
+        "demo_trade",
+        "陇上甘味优选",
+        "enterprise",
+        "兰州陇上甘味商贸有限公司",
+        "620102",
+        "91620102MA7HX0007",
+        "approved",
+        "汇集甘肃十四个市州的地标好物，产地直采。",
+        qualifications=(("food", "JY16201020077889", 500), ("fresh_produce", "甘农质-2026-031", 365)),
+    ),
+    DemoShop(
         "demo_apple",
         "静宁红富士果业",
         "enterprise",

@@ -3,30 +3,13 @@
 Bureau staff change it afterwards in the admin. Re-running updates by slug.
 """
 
-import csv
-from pathlib import Path
-
 from django.db import migrations
-
-DATA = Path(__file__).resolve().parent.parent / "data" / "categories.csv"
 
 
 def load(apps, schema_editor):
-    Category = apps.get_model("catalog", "Category")
-    with DATA.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    for position, row in enumerate(rows):
-        parent = Category.objects.get(slug=row["parent"]) if row["parent"] else None
-        Category.objects.update_or_create(
-            slug=row["slug"],
-            defaults={
-                "name": row["name"],
-                "name_en": row["name_en"],
-                "parent": parent,
-                "qualification": row["qualification"],
-                "position": position,
-            },
-        )
+    from catalog.reference_data import load_categories
+
+    load_categories(apps.get_model("catalog", "Category"))
 
 
 def unload(apps, schema_editor):

@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from catalog.demo import seed_demo_catalog
 from gansu_mall.accounts.demo import DEMO_ACCOUNTS, seed_demo_accounts
 from vendors.demo import DEMO_SHOPS, seed_demo_vendors
 
@@ -35,3 +36,5 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"Demo shops and applications: {len(DEMO_SHOPS)} ({shops} new).")
         )
+        products = seed_demo_catalog()
+        self.stdout.write(self.style.SUCCESS(f"Demo products: {products} new."))

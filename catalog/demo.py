@@ -1,0 +1,109 @@
+"""Demo products (seed_demo): the 50 Gansu specialties of catalog/data/gansu_specialties.csv, listed by
+the demo shops that hold the licences for them. Prices and stock are made up, deterministically."""
+
+from __future__ import annotations
+
+import csv
+import zlib
+from decimal import Decimal
+from pathlib import Path
+
+from django.db import transaction
+
+from catalog import services
+from catalog.models import Product
+from vendors.models import Vendor
+
+DATA = Path(__file__).resolve().parent / "data" / "gansu_specialties.csv"
+
+# Shop (by demo owner) that lists each kind of specialty.
+SHOP_FOR = {"nuts": "demo_coop", "tcm_herb": "demo_herbs"}
+DEFAULT_SHOP = "demo_trade"
+
+
+def _category(row: dict[str, str]) -> str:
+    name, kind = row["name_zh"], row["category"]
+    if kind == "nuts":
+        return "walnuts" if "核桃" in name else "melon-seeds"
+    if kind == "fruit":
+        if "苹果" in name:
+            return "apples"
+        if "瓜" in name:
+            return "melons"
+        if "枣" in name or "枸杞" in name:
+            return "jujubes-goji"
+        return "stone-fruit"
+    if kind == "spice":
+        return "sichuan-pepper" if "椒" in name and "辣" not in name else "chili"
+    return {
+        "tcm_herb": "herb-roots",
+        "tea": "tea",
+        "fungi": "fungi",
+        "grain": "grains",
+        "oil": "oils",
+        "meat": "meat",
+        "dairy": "dairy",
+        "potato": "potatoes",
+        "lily": "lily",
+        "flower": "flowers",
+        "wine": "wine",
+    }[kind]
+
+
+def _number(name: str, low: int, high: int) -> int:
+    return low + zlib.crc32(name.encode()) % (high - low)
+
+
+def seed_demo_catalog() -> int:
+    """List the specialties that are not listed yet. Returns how many products were created."""
+    shops = {v.memberships.get(role="owner").user.username: v for v in Vendor.objects.filter(status="active")}
+    created = 0
+    with DATA.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        county = row["county_code_if_known"].split(";")[0].strip()
+        if not county:
+            continue
+        owner = "demo_farmer" if row["name_zh"] == "岷县当归" else SHOP_FOR.get(row["category"], DEFAULT_SHOP)
+        shop = shops.get(owner)
+        if shop is None or Product.objects.filter(vendor=shop, name=row["name_zh"]).exists():
+            continue
+        certain = not row["notes"].startswith("UNCERTAIN")
+        gi = row["notes"].split(";")[0].strip()[:120] if certain and "GI" in row["notes"] else ""
+        base = Decimal(_number(row["name_zh"], 1800, 16800)) / 100
+        code = f"D{zlib.crc32(row['name_zh'].encode()) % 100000:05d}"
+        perishable = row["category"] in {"fruit", "meat", "dairy", "lily"}
+        with transaction.atomic():
+            services.product_create(
+                vendor=shop,
+                data=services.ProductInput(
+                    name=row["name_zh"],
+                    name_en=row["name_en"],
+                    category=_category(row),
+                    origin_county_code=county,
+                    description=f"{row['origin_prefecture']}{row['origin_county']}特产。",
+                    description_en=f"A specialty of {row['name_en'].rsplit(' ', 1)[0]}, Gansu.",
+                    storage="chilled" if perishable else "ambient",
+                    shelf_life_days=30 if perishable else 365,
+                    gi_certificate=gi,
+                    status="active",
+                    skus=[
+                        services.SkuInput(
+                            code=f"{code}-S",
+                            spec="500 g",
+                            price=f"{base:.2f}",
+                            stock=_number(row["name_en"], 0, 200),
+                            weight_grams=560,
+                        ),
+                        services.SkuInput(
+                            code=f"{code}-G",
+                            spec="礼盒 1 kg",
+                            price=f"{base * 2 + 20:.2f}",
+                            stock=_number(row["name_zh"] + "g", 5, 80),
+                            weight_grams=1250,
+                        ),
+                    ],
+                ),
+            )
+        created += 1
+    return created

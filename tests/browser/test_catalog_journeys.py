@@ -1,0 +1,92 @@
+"""Browser journeys of the catalog: search 核桃, narrow by place, open the product; a seller adds a product."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from catalog import services
+from catalog.models import Product
+from gansu_mall.accounts.tests.factories import PASSWORD, UserFactory
+from vendors import services as vendor_services
+from vendors.tests.factories import jpeg, open_shop
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def shop(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    owner = UserFactory(username="seller")
+    vendor = open_shop(owner, UserFactory(username="bureau", roles=["bureau"]), shop_name="陇原优选")
+    vendor_services.qualification_add(
+        vendor=vendor,
+        actor_role="owner",
+        actor=owner,
+        kind="food",
+        number="JY1",
+        expires_on=timezone.localdate() + timedelta(days=300),
+        document=jpeg(),
+    )
+    return vendor
+
+
+def add(shop, name, code, county):
+    services.product_create(
+        vendor=shop,
+        data=services.ProductInput(
+            name=name,
+            category="walnuts",
+            origin_county_code=county,
+            status="active",
+            skus=[services.SkuInput(code=code, spec="500 g", price="39.90", stock=12, weight_grams=520)],
+        ),
+    )
+
+
+def test_search_filter_and_open_a_product(page, shop):
+    add(shop, "成县薄壳核桃", "A", "621221")
+    add(shop, "岷县核桃", "B", "621126")
+    page.goto("/?lang=zh-hans")
+    page.locator("#site-search").fill("核桃")
+    page.locator("form.search button").click()
+    page.wait_for_url("**/search/?q=*")
+    assert page.get_by_test_id("results").locator(".product-card").count() == 2
+    page.locator("#f-prefecture").select_option("621200")  # htmx swaps the results in place
+    expect(page.get_by_test_id("results").locator(".product-card")).to_have_count(1)
+    assert "origin_prefecture=621200" in page.url
+    page.get_by_role("link", name="成县薄壳核桃").click()
+    assert page.get_by_test_id("product-name").inner_text() == "成县薄壳核桃"
+    page.get_by_test_id("shop-link").click()
+    assert page.get_by_test_id("shop-title").inner_text() == "陇原优选"
+
+
+def test_seller_adds_a_product(page, shop):
+    page.goto("/accounts/login/?lang=en")
+    page.locator("#id_username").fill("seller")
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("form button.button-primary").click()
+    page.wait_for_url("**/")
+    page.goto(f"/seller/{shop.slug}/")
+    page.get_by_test_id("manage-products").click()
+    page.get_by_role("link", name="Add a product").click()
+    page.get_by_label("Product name").fill("核桃仁")
+    page.locator("#id_category").select_option("walnuts")
+    page.locator("#id_origin_county_code").select_option("621221")
+    page.locator("#id_status").select_option("active")
+    page.locator("#id_skus-0-code").fill("HTR-250")
+    page.locator("#id_skus-0-spec").fill("250 g")
+    page.locator("#id_skus-0-price").fill("29.90")
+    page.locator("#id_skus-0-stock").fill("40")
+    page.locator("#id_skus-0-weight_grams").fill("270")
+    page.locator("form button.button-primary").click()
+    page.wait_for_url("**/products/*/")
+    assert page.get_by_test_id("product-status").inner_text() == "on sale"
+    product = Product.objects.get(name="核桃仁")
+    assert product.skus.get().stock == 40
+    page.goto("/search/?q=hetaoren")
+    assert page.get_by_test_id("results").locator(".product-card").count() == 1
