@@ -5,20 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog import selectors, services
+from catalog import images, selectors, services
 from catalog.filters import ProductFilter
+from catalog.models import ProductImage
 from catalog.serializers import (
     CategorySerializer,
     ProductDetailSerializer,
+    ProductImageInputSerializer,
+    ProductImageSerializer,
     ProductInputSerializer,
     ProductListSerializer,
     ProductPatchSerializer,
@@ -119,3 +124,32 @@ class SkuDetailApi(APIView):
         data.is_valid(raise_exception=True)
         sku = services.sku_update(sku=sku, **data.validated_data)
         return Response(SkuSerializer(sku).data)
+
+
+class ProductImageListApi(APIView):
+    """Shop staff add a photo (multipart ``image``); thumbnails follow within seconds."""
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        request=ProductImageInputSerializer, responses={201: ProductImageSerializer}, tags=["catalog"]
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        product, _role = selectors.product_get_for_staff(user=request.user, product_id=pk)
+        data = ProductImageInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        image = images.product_image_add(product=product, upload=data.validated_data["image"])
+        image.refresh_from_db()
+        return Response(ProductImageSerializer(image).data, status=status.HTTP_201_CREATED)
+
+
+class ProductImageDetailApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={204: None}, tags=["catalog"])
+    def delete(self, request: Request, pk: int, image_id: int) -> Response:
+        product, _role = selectors.product_get_for_staff(user=request.user, product_id=pk)
+        image = get_object_or_404(ProductImage, pk=image_id, product=product)
+        images.product_image_delete(image=image)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -6,5 +6,9 @@ urlpatterns = [
     path("categories/", api.CategoryListApi.as_view(), name="category-list"),
     path("products/", api.ProductListApi.as_view(), name="product-list"),
     path("products/<int:pk>/", api.ProductDetailApi.as_view(), name="product-detail"),
+    path("products/<int:pk>/images/", api.ProductImageListApi.as_view(), name="product-images"),
+    path(
+        "products/<int:pk>/images/<int:image_id>/", api.ProductImageDetailApi.as_view(), name="product-image"
+    ),
     path("skus/<int:pk>/", api.SkuDetailApi.as_view(), name="sku-detail"),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -105,6 +105,28 @@ class Synonym(models.Model):
 
     def __str__(self) -> str:
         return f"{self.term} → {self.canonical}"
+
+
+def _image_path(instance: object, filename: str) -> str:
+    return f"products/{timezone.now():%Y/%m}/{filename}"
+
+
+class ProductImage(models.Model):
+    """A photo of a product, re-encoded on upload; WebP thumbnails are made by a Celery task after commit.
+    File names are unique (uuid), so the files can be cached for a year."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(_("image"), upload_to=_image_path)
+    thumb_small = models.ImageField(upload_to=_image_path, blank=True)  # 240 px
+    thumb_large = models.ImageField(upload_to=_image_path, blank=True)  # 800 px
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} #{self.position}"
 
 
 class FulfilledBy(models.TextChoices):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Exists, Min, OuterRef, Prefetch, QuerySet, Sum
 from django.http import Http404
 
-from catalog.models import Category, Product, ProductStatus, Sku
+from catalog.models import Category, Product, ProductImage, ProductStatus, Sku
 from gansu_mall.accounts.models import User
 from vendors.models import VendorStatus
 from vendors.selectors import vendor_get_for_staff
@@ -44,7 +44,10 @@ def _annotated(products: QuerySet[Product]) -> QuerySet[Product]:
             min_price=Min("skus__price"),
             total_stock=Sum("skus__stock"),
         )
-        .prefetch_related(Prefetch("skus", queryset=Sku.objects.order_by("price", "id")))
+        .prefetch_related(
+            Prefetch("skus", queryset=Sku.objects.order_by("price", "id")),
+            Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
+        )
     )
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from catalog.models import Category, Product, Sku
+from catalog.models import Category, Product, ProductImage, Sku
 from vendors.serializers import RegionRefSerializer
 
 
@@ -67,7 +67,11 @@ class ProductListSerializer(serializers.ModelSerializer):
         ]
 
     def get_thumbnail_url(self, obj: Product) -> str | None:
-        return None  # images arrive with the next catalog increment
+        images = list(obj.images.all())  # prefetched in order
+        if not images:
+            return None
+        first = images[0]
+        return (first.thumb_small or first.image).url
 
     def get_gi_certified(self, obj: Product) -> bool:
         return bool(obj.gi_certificate)
@@ -99,8 +103,31 @@ class ProductDetailSerializer(ProductListSerializer):
             "updated_at",
         ]
 
-    def get_images(self, obj: Product) -> list[dict[str, str]]:
-        return []  # images arrive with the next catalog increment
+    def get_images(self, obj: Product) -> list[dict[str, object]]:
+        return [ProductImageSerializer(image).data for image in obj.images.all()]
+
+
+class ProductImageSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+    large_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ProductImage
+        fields = ["id", "url", "thumbnail_url", "large_url", "position"]
+
+    def get_url(self, obj: ProductImage) -> str:
+        return obj.image.url
+
+    def get_thumbnail_url(self, obj: ProductImage) -> str:
+        return (obj.thumb_small or obj.image).url
+
+    def get_large_url(self, obj: ProductImage) -> str:
+        return (obj.thumb_large or obj.image).url
+
+
+class ProductImageInputSerializer(serializers.Serializer):
+    image = serializers.FileField()
 
 
 class SkuInputSerializer(serializers.Serializer):

@@ -13,3 +13,11 @@ def reindex_all_products() -> int:
     for start in range(0, len(ids), 500):
         product_reindex(product_ids=ids[start : start + 500])
     return len(ids)
+
+
+@shared_task(name="catalog.tasks.make_thumbnails", acks_late=True, soft_time_limit=60, time_limit=90)
+def make_thumbnails(image_id: int) -> bool:
+    """240 px and 800 px WebP thumbnails of one product image (idempotent)."""
+    from catalog.images import thumbnails_make
+
+    return thumbnails_make(image_id=image_id)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 from catalog import selectors, services
 from catalog.filters import ProductFilter
 from catalog.forms import ProductForm, SkuFormSet, SkuStockForm
+from catalog.images import product_image_add
 from catalog.models import Category, Product, Storage
 from gansu_mall.core.errors import ApplicationError
 from gansu_mall.regions.models import Region
@@ -142,6 +143,11 @@ def seller_product_edit(request: HttpRequest, slug: str, pk: int) -> HttpRespons
                 )
             elif action == "deactivate":
                 services.product_deactivate(product=product)
+            elif action == "image":
+                upload = request.FILES.get("image")
+                if upload is None:
+                    raise ApplicationError(code="validation_error", message=_("Choose a photo to upload."))
+                product_image_add(product=product, upload=upload)
             elif action == "sku":
                 sku = product.skus.get(pk=int(request.POST.get("sku", "0") or 0))
                 stock_form = SkuStockForm(request.POST)

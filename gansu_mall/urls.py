@@ -1,9 +1,7 @@
 """Root URLs: pages, the API under /api/v1/, its schema and docs, probes, admin."""
 
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView
 
 from gansu_mall.core import views as core_views
@@ -34,8 +32,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-if settings.DEBUG:
-    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
+urlpatterns += [path("media/<path:path>", core_views.media, name="media")]
 
 handler400 = "gansu_mall.core.views.bad_request"
 handler403 = "gansu_mall.core.views.permission_denied"

@@ -142,3 +142,26 @@ def test_seller_pages_are_404_for_other_shops(client, shop, other_shop):
     assert Product.objects.get().status == "active"
     client.force_login(UserFactory(username="nobody"))
     assert client.get(f"/seller/{shop.slug}/products/").status_code == 404
+
+
+def test_seller_uploads_a_photo_on_the_page(client, shop, owner):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    product = add(shop, "成县核桃", "A")
+    client.force_login(owner)
+    buffer = io.BytesIO()
+    Image.new("RGB", (500, 400), (120, 90, 40)).save(buffer, format="JPEG")
+    upload = SimpleUploadedFile("w.jpg", buffer.getvalue(), content_type="image/jpeg")
+    response = client.post(
+        f"/seller/{shop.slug}/products/{product.pk}/", {"action": "image", "image": upload}
+    )
+    assert response.status_code == 302
+    assert product.images.count() == 1
+    fake = SimpleUploadedFile("w.jpg", b"not an image", content_type="image/jpeg")
+    client.post(f"/seller/{shop.slug}/products/{product.pk}/", {"action": "image", "image": fake})
+    assert product.images.count() == 1
+    html = client.get(f"/products/{product.pk}/").content.decode()
+    assert product.images.get().image.url in html or "/media/products/" in html

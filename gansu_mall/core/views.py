@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+import mimetypes
+from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils._os import safe_join
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -106,3 +110,19 @@ def server_error(request: HttpRequest) -> HttpResponse:
     from django.template import loader
 
     return HttpResponse(loader.get_template("errors/500.html").render(), status=500)
+
+
+@require_GET
+def media(request: HttpRequest, path: str) -> HttpResponse:
+    """Public media images (product photos, shop logos). Their names are unique, so they are cached for a
+    year. A deployment with a web server in front may serve MEDIA_ROOT itself with the same header."""
+    try:
+        file = Path(safe_join(str(settings.MEDIA_ROOT), path))
+    except SuspiciousFileOperation as exc:  # a path that leaves MEDIA_ROOT
+        raise Http404 from exc
+    content_type = mimetypes.guess_type(file.name)[0] or ""
+    if not file.is_file() or not content_type.startswith("image/"):
+        raise Http404
+    response = FileResponse(file.open("rb"), content_type=content_type)
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
