@@ -33,6 +33,25 @@ class VendorRefSerializer(serializers.Serializer):
         return None  # graded by the credit issue
 
 
+class ProductImageSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+    large_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ProductImage
+        fields = ["id", "url", "thumbnail_url", "large_url", "position"]
+
+    def get_url(self, obj: ProductImage) -> str:
+        return obj.image.url
+
+    def get_thumbnail_url(self, obj: ProductImage) -> str:
+        return (obj.thumb_small or obj.image).url
+
+    def get_large_url(self, obj: ProductImage) -> str:
+        return (obj.thumb_large or obj.image).url
+
+
 class ProductListSerializer(serializers.ModelSerializer):
     """List items of API.md: price is the lowest SKU price."""
 
@@ -88,7 +107,7 @@ class ProductListSerializer(serializers.ModelSerializer):
 
 class ProductDetailSerializer(ProductListSerializer):
     skus = SkuSerializer(many=True)
-    images = serializers.SerializerMethodField()
+    images = ProductImageSerializer(many=True)
 
     class Meta(ProductListSerializer.Meta):
         fields = [
@@ -102,28 +121,6 @@ class ProductDetailSerializer(ProductListSerializer):
             "created_at",
             "updated_at",
         ]
-
-    def get_images(self, obj: Product) -> list[dict[str, object]]:
-        return [ProductImageSerializer(image).data for image in obj.images.all()]
-
-
-class ProductImageSerializer(serializers.ModelSerializer):
-    url = serializers.SerializerMethodField()
-    thumbnail_url = serializers.SerializerMethodField()
-    large_url = serializers.SerializerMethodField()
-
-    class Meta:
-        model = ProductImage
-        fields = ["id", "url", "thumbnail_url", "large_url", "position"]
-
-    def get_url(self, obj: ProductImage) -> str:
-        return obj.image.url
-
-    def get_thumbnail_url(self, obj: ProductImage) -> str:
-        return (obj.thumb_small or obj.image).url
-
-    def get_large_url(self, obj: ProductImage) -> str:
-        return (obj.thumb_large or obj.image).url
 
 
 class ProductImageInputSerializer(serializers.Serializer):
