@@ -10,16 +10,19 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog import images, selectors, services
+from catalog import images, selectors, services, trace
 from catalog.filters import ProductFilter
 from catalog.models import ProductImage
 from catalog.serializers import (
+    BatchEventInputSerializer,
+    BatchEventSerializer,
+    BatchInputSerializer,
     CategorySerializer,
     ProductDetailSerializer,
     ProductImageInputSerializer,
@@ -29,6 +32,7 @@ from catalog.serializers import (
     ProductPatchSerializer,
     SkuPatchSerializer,
     SkuSerializer,
+    TraceSerializer,
 )
 from vendors.selectors import vendor_get_for_staff
 
@@ -153,3 +157,43 @@ class ProductImageDetailApi(APIView):
         image = get_object_or_404(ProductImage, pk=image_id, product=product)
         images.product_image_delete(image=image)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BatchCreateApi(APIView):
+    """Shop staff register a lot of one of their SKUs; it gets a public trace code."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=BatchInputSerializer, responses={201: None}, tags=["traceability"])
+    def post(self, request: Request) -> Response:
+        data = BatchInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        sku, _role = selectors.sku_get_for_staff(user=request.user, sku_id=fields.pop("sku"))
+        batch = trace.batch_create(sku=sku, data=trace.BatchInput(**fields))
+        return Response({"id": batch.pk, "trace_code": batch.trace_code}, status=status.HTTP_201_CREATED)
+
+
+class BatchEventCreateApi(APIView):
+    """Shop staff and warehouse staff add an event (harvest, process, inspect, store, ship)."""
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(
+        request=BatchEventInputSerializer, responses={201: BatchEventSerializer}, tags=["traceability"]
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        batch = trace.batch_get_for_recorder(user=request.user, batch_id=pk)
+        data = BatchEventInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        event = trace.batch_event_add(batch=batch, actor=request.user, **data.validated_data)
+        return Response(BatchEventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+class TraceApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: TraceSerializer}, tags=["traceability"])
+    def get(self, request: Request, code: str) -> Response:
+        return Response(TraceSerializer(trace.trace_get(trace_code=code)).data)

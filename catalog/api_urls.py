@@ -11,4 +11,7 @@ urlpatterns = [
         "products/<int:pk>/images/<int:image_id>/", api.ProductImageDetailApi.as_view(), name="product-image"
     ),
     path("skus/<int:pk>/", api.SkuDetailApi.as_view(), name="sku-detail"),
+    path("batches/", api.BatchCreateApi.as_view(), name="batch-create"),
+    path("batches/<int:pk>/events/", api.BatchEventCreateApi.as_view(), name="batch-events"),
+    path("trace/<str:code>/", api.TraceApi.as_view(), name="trace"),
 ]

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import csv
 import zlib
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 
-from catalog import services
+from catalog import services, trace
 from catalog.models import Product
 from vendors.models import Vendor
 
@@ -74,7 +76,7 @@ def seed_demo_catalog() -> int:
         code = f"D{zlib.crc32(row['name_zh'].encode()) % 100000:05d}"
         perishable = row["category"] in {"fruit", "meat", "dairy", "lily"}
         with transaction.atomic():
-            services.product_create(
+            product = services.product_create(
                 vendor=shop,
                 data=services.ProductInput(
                     name=row["name_zh"],
@@ -105,5 +107,42 @@ def seed_demo_catalog() -> int:
                     ],
                 ),
             )
+            _demo_trace(product, shop)
         created += 1
     return created
+
+
+def _demo_trace(product: Product, shop: Vendor) -> None:
+    """A lot with its chain of events for the first SKU: harvest, processing, inspection, storage."""
+    sku = product.skus.order_by("id").first()
+    if sku is None:
+        return
+    owner = shop.memberships.get(role="owner").user
+    harvested = timezone.localdate() - timedelta(days=40)
+    batch = trace.batch_create(
+        sku=sku,
+        data=trace.BatchInput(
+            quantity=max(sku.stock, 1),
+            origin_county_code=product.origin_county_id,
+            base_name=f"{product.origin_county.name}种植基地",
+            harvested_on=harvested,
+            lot_code=f"{harvested:%Y%m}-{sku.code}",
+        ),
+    )
+    start = timezone.now() - timedelta(days=40)
+    steps = [
+        ("harvest", 0, f"{product.origin_county.name}基地", "人工采收，当日分拣。", ""),
+        ("process", 2, f"{product.origin_county.name}加工车间", "清洗、晾晒、分级包装。", ""),
+        ("inspect", 5, "甘肃省产品质量监督检验研究院", "农药残留、重金属抽检合格。", "pass"),
+        ("store", 7, "兰州新区综合保税区冷链仓", "入库，温湿度受控。", ""),
+    ]
+    for event_type, day, location, summary, result in steps:
+        trace.batch_event_add(
+            batch=batch,
+            actor=owner,
+            event_type=event_type,
+            occurred_at=start + timedelta(days=day),
+            location=location,
+            summary=summary,
+            result=result,
+        )

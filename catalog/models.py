@@ -157,3 +157,60 @@ class Sku(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.spec}"
+
+
+class Batch(models.Model):
+    """One harvest or processing lot of a SKU, with a public trace code (追溯码)."""
+
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="batches")
+    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.PROTECT, related_name="batches")
+    trace_code = models.CharField(_("trace code"), max_length=20, unique=True)
+    lot_code = models.CharField(_("lot code"), max_length=40, blank=True)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    origin_county = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    base_name = models.CharField(_("production base"), max_length=100)
+    harvested_on = models.DateField(_("harvested or processed on"))
+    expires_on = models.DateField(_("best before"), null=True, blank=True)
+    blocked = models.BooleanField(_("blocked"), default=False)
+    blocked_reason = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-harvested_on", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="batch_quantity_positive")]
+
+    def __str__(self) -> str:
+        return self.trace_code
+
+
+class EventType(models.TextChoices):
+    """After GS1 EPCIS business steps: commissioning (harvest), transforming (process), inspecting, storing, shipping."""
+
+    HARVEST = "harvest", _("harvest")
+    PROCESS = "process", _("processing")
+    INSPECT = "inspect", _("inspection")
+    STORE = "store", _("warehousing")
+    SHIP = "ship", _("shipping")
+
+
+class InspectionResult(models.TextChoices):
+    PASS = "pass", _("passed")
+    FAIL = "fail", _("failed")
+
+
+class BatchEvent(models.Model):
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="events")
+    event_type = models.CharField(_("event"), max_length=8, choices=EventType.choices)
+    occurred_at = models.DateTimeField(_("when"))
+    location = models.CharField(_("where"), max_length=120)
+    summary = models.CharField(_("what"), max_length=500)
+    result = models.CharField(_("result"), max_length=4, choices=InspectionResult.choices, blank=True)
+    document = models.ImageField(_("evidence"), upload_to=_image_path, blank=True)
+    recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} {self.event_type}"

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.models import Category, Product, ProductImage, Sku
@@ -167,3 +169,75 @@ class ProductPatchSerializer(serializers.Serializer):
 class SkuPatchSerializer(serializers.Serializer):
     price = serializers.CharField(max_length=20, required=False)
     stock = serializers.IntegerField(required=False)
+
+
+class BatchInputSerializer(serializers.Serializer):
+    sku = serializers.IntegerField()
+    quantity = serializers.IntegerField(min_value=1)
+    origin_county_code = serializers.CharField(max_length=6)
+    base_name = serializers.CharField(max_length=100)
+    harvested_on = serializers.DateField()
+    lot_code = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    expires_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class BatchEventInputSerializer(serializers.Serializer):
+    event_type = serializers.CharField(max_length=8)
+    occurred_at = serializers.DateTimeField()
+    location = serializers.CharField(max_length=120)
+    summary = serializers.CharField(max_length=500)
+    result = serializers.CharField(max_length=4, required=False, allow_blank=True, default="")
+    document = serializers.FileField(required=False, allow_null=True, default=None)
+
+
+class BatchEventSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    event_type = serializers.CharField()
+    occurred_at = serializers.DateTimeField()
+    location = serializers.CharField()
+    summary = serializers.CharField()
+    result = serializers.CharField()
+    document_url = serializers.SerializerMethodField()
+
+    def get_document_url(self, obj: object) -> str | None:
+        document = getattr(obj, "document", None)
+        return document.url if document else None
+
+
+class TraceSerializer(serializers.Serializer):
+    trace_code = serializers.CharField()
+    product = serializers.SerializerMethodField()
+    vendor = serializers.SerializerMethodField()
+    batch = serializers.SerializerMethodField()
+    events = BatchEventSerializer(many=True, source="events.all")
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_product(self, obj: object) -> dict[str, object]:
+        sku = obj.sku  # type: ignore[attr-defined]
+        return {
+            "id": sku.product_id,
+            "name": sku.product.name,
+            "name_en": sku.product.name_en,
+            "sku": sku.spec,
+        }
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_vendor(self, obj: object) -> dict[str, str]:
+        return {"slug": obj.vendor.slug, "name": obj.vendor.name}  # type: ignore[attr-defined]
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_batch(self, obj: object) -> dict[str, object]:
+        return {
+            "id": obj.pk,  # type: ignore[attr-defined]
+            "lot_code": obj.lot_code,  # type: ignore[attr-defined]
+            "quantity": obj.quantity,  # type: ignore[attr-defined]
+            "origin_county": {
+                "code": obj.origin_county.code,
+                "name": obj.origin_county.name,  # type: ignore[attr-defined]
+                "name_en": obj.origin_county.name_en,
+            },  # type: ignore[attr-defined]
+            "base_name": obj.base_name,  # type: ignore[attr-defined]
+            "harvested_on": obj.harvested_on.isoformat(),  # type: ignore[attr-defined]
+            "expires_on": obj.expires_on.isoformat() if obj.expires_on else None,  # type: ignore[attr-defined]
+            "blocked": obj.blocked,  # type: ignore[attr-defined]
+        }

@@ -10,14 +10,15 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from catalog import selectors, services
+from catalog import selectors, services, trace
 from catalog.filters import ProductFilter
 from catalog.forms import ProductForm, SkuFormSet, SkuStockForm
 from catalog.images import product_image_add
-from catalog.models import Category, Product, Storage
+from catalog.models import Batch, Category, Product, Storage
 from gansu_mall.core.errors import ApplicationError
 from gansu_mall.regions.models import Region
 from vendors.selectors import vendor_get_for_staff
@@ -73,7 +74,8 @@ def search(request: HttpRequest) -> HttpResponse:
 @require_GET
 def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
     product = selectors.product_get_public(product_id=pk)
-    return render(request, "catalog/product.html", {"product": product})
+    batches = Batch.objects.filter(sku__product=product, blocked=False).order_by("-harvested_on", "-id")[:5]
+    return render(request, "catalog/product.html", {"product": product, "batches": batches})
 
 
 # --- Seller centre: products ----------------------------------------------------------------------
@@ -166,3 +168,21 @@ def seller_product_edit(request: HttpRequest, slug: str, pk: int) -> HttpRespons
             messages.success(request, _("Saved."))
         return redirect("catalog:seller_product_edit", slug=slug, pk=pk)
     return render(request, "catalog/seller_product_edit.html", {"product": product, "vendor": product.vendor})
+
+
+# --- Traceability ---------------------------------------------------------------------------------
+
+
+@require_GET
+def trace_page(request: HttpRequest, code: str) -> HttpResponse:
+    batch = trace.trace_get(trace_code=code)
+    return render(request, "catalog/trace.html", {"batch": batch, "events": list(batch.events.all())})
+
+
+@require_GET
+def trace_qr(request: HttpRequest, code: str) -> HttpResponse:
+    batch = trace.trace_get(trace_code=code)
+    url = request.build_absolute_uri(reverse("catalog:trace", args=[batch.trace_code]))
+    response = HttpResponse(trace.qr_png(url), content_type="image/png")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

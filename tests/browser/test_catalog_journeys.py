@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from catalog import services
+from catalog import services, trace
 from catalog.models import Product
 from gansu_mall.accounts.tests.factories import PASSWORD, UserFactory
 from vendors import services as vendor_services
@@ -36,7 +36,7 @@ def shop(settings, tmp_path):
 
 
 def add(shop, name, code, county):
-    services.product_create(
+    product = services.product_create(
         vendor=shop,
         data=services.ProductInput(
             name=name,
@@ -45,6 +45,20 @@ def add(shop, name, code, county):
             status="active",
             skus=[services.SkuInput(code=code, spec="500 g", price="39.90", stock=12, weight_grams=520)],
         ),
+    )
+    batch = trace.batch_create(
+        sku=product.skus.get(),
+        data=trace.BatchInput(
+            quantity=10, origin_county_code=county, base_name="核桃基地", harvested_on=date(2026, 9, 20)
+        ),
+    )
+    trace.batch_event_add(
+        batch=batch,
+        actor=shop.memberships.get().user,
+        event_type="harvest",
+        occurred_at=timezone.now() - timedelta(days=30),
+        location="红川镇",
+        summary="人工采收",
     )
 
 
@@ -61,6 +75,10 @@ def test_search_filter_and_open_a_product(page, shop):
     assert "origin_prefecture=621200" in page.url
     page.get_by_role("link", name="成县薄壳核桃").click()
     assert page.get_by_test_id("product-name").inner_text() == "成县薄壳核桃"
+    page.get_by_test_id("trace-link").click()
+    assert page.get_by_test_id("trace-code").inner_text().startswith("GS")
+    assert "采收" in page.get_by_test_id("trace-events").inner_text()
+    page.go_back()
     page.get_by_test_id("shop-link").click()
     assert page.get_by_test_id("shop-title").inner_text() == "陇原优选"
 
