@@ -165,3 +165,15 @@ def test_seller_uploads_a_photo_on_the_page(client, shop, owner):
     assert product.images.count() == 1
     html = client.get(f"/products/{product.pk}/").content.decode()
     assert product.images.get().image.url in html or "/media/products/" in html
+
+
+def test_home_features_gi_products_with_constant_queries(client, shop, django_assert_max_num_queries):
+    add(shop, "成县核桃", "A", gi="成县核桃 GI")
+    with django_assert_max_num_queries(6) as one:
+        html = client.get("/").content.decode()
+    assert 'data-testid="featured"' in html
+    assert "成县核桃" in html
+    for i in range(10):
+        add(shop, f"地标核桃{i}", f"G{i}", gi="GI")
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        client.get("/")

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from catalog.selectors import categories, products_public
 from gansu_mall.core.middleware import api_error_response
 from gansu_mall.regions.selectors import prefectures_with_counties
 
@@ -24,7 +25,15 @@ logger = logging.getLogger(__name__)
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", {"prefectures": prefectures_with_counties()})
+    return render(
+        request,
+        "core/home.html",
+        {
+            "prefectures": prefectures_with_counties(),
+            "featured": list(products_public().exclude(gi_certificate="").order_by("-sales", "-id")[:8]),
+            "top_categories": list(categories().filter(parent__isnull=True)),
+        },
+    )
 
 
 @never_cache

@@ -14,7 +14,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_home_is_chinese_by_default(client, django_assert_max_num_queries):
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(
+        6
+    ):  # prefectures, counties, featured products, SKUs, images, categories
         response = client.get("/")
     html = response.content.decode()
     assert response.status_code == 200
@@ -50,9 +52,9 @@ def test_unknown_lang_value_is_ignored(client):
 
 def test_signed_in_header_and_query_count(client, django_assert_max_num_queries):
     client.force_login(UserFactory(username="bureau", roles=["bureau"]))
-    with django_assert_max_num_queries(
-        6
-    ):  # session, user, roles, unread notifications, prefectures, counties
+    # session, user, roles, unread notifications, then the page: prefectures, counties, featured products
+    # (and their SKUs and images when there are some), categories
+    with django_assert_max_num_queries(10):
         html = client.get("/").content.decode()
     assert 'data-testid="signed-in-as">bureau<' in html
     assert 'href="/bureau/regions/"' in html
