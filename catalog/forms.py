@@ -73,3 +73,8 @@ class SkuStockForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         return {k: (v if v not in ("", None) else None) for k, v in data.items()}
+
+
+class SynonymForm(forms.Form):
+    term = forms.CharField(label=_("Word"), max_length=40)
+    canonical = forms.CharField(label=_("Means the same as"), max_length=40)

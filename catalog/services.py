@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from catalog.errors import CatalogErrorCode
-from catalog.models import Category, FulfilledBy, Product, ProductStatus, Sku, Storage
+from catalog.models import Category, FulfilledBy, Product, ProductStatus, Sku, Storage, Synonym
 from catalog.search import product_reindex
 from catalog.selectors import category_qualification
 from gansu_mall.core.errors import ApplicationError, ErrorCode
@@ -282,3 +282,38 @@ def sku_update(*, sku: Sku, price: object = None, stock: object = None) -> Sku:
             locked.stock = new_stock
         locked.save()
     return locked
+
+
+# --- Search synonyms (kept by bureau staff) ------------------------------------------------------
+
+
+def synonym_add(*, term: str, canonical: str) -> Synonym:
+    """Add ``term`` as another name of ``canonical``; the search index is rebuilt after commit."""
+    term, canonical = (term or "").strip(), (canonical or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not term:
+        errors["term"] = [_("Give the word.")]
+    if not canonical:
+        errors["canonical"] = [_("Give the word it means.")]
+    if term and term == canonical:
+        errors["term"] = [_("A word is not a synonym of itself.")]
+    if term and Synonym.objects.filter(term=term).exists():
+        errors["term"] = [_("This word already has a meaning.")]
+    if errors:
+        raise _invalid(errors)
+    with transaction.atomic():
+        synonym = Synonym.objects.create(term=term, canonical=canonical)
+        transaction.on_commit(_reindex_later)
+    return synonym
+
+
+def synonym_delete(*, synonym: Synonym) -> None:
+    with transaction.atomic():
+        synonym.delete()
+        transaction.on_commit(_reindex_later)
+
+
+def _reindex_later() -> None:
+    from catalog.tasks import reindex_all_products
+
+    reindex_all_products.delay()

@@ -6,6 +6,7 @@ app_name = "catalog"
 
 urlpatterns = [
     path("search/", views.search, name="search"),
+    path("bureau/synonyms/", views.bureau_synonyms, name="bureau_synonyms"),
     path("products/<int:pk>/", views.product_detail, name="product"),
     path("trace/<str:code>/", views.trace_page, name="trace"),
     path("trace/<str:code>/qr.png", views.trace_qr, name="trace_qr"),

@@ -16,10 +16,13 @@ from django.views.decorators.http import require_GET
 
 from catalog import selectors, services, trace
 from catalog.filters import ProductFilter
-from catalog.forms import ProductForm, SkuFormSet, SkuStockForm
+from catalog.forms import ProductForm, SkuFormSet, SkuStockForm, SynonymForm
 from catalog.images import product_image_add
-from catalog.models import Batch, Category, Product, Storage
+from catalog.models import Batch, Category, Product, Storage, Synonym
+from gansu_mall.accounts.models import Role
+from gansu_mall.accounts.permissions import role_required
 from gansu_mall.core.errors import ApplicationError
+from gansu_mall.core.forms import add_service_errors
 from gansu_mall.regions.models import Region
 from vendors.selectors import vendor_get_for_staff
 
@@ -186,3 +189,31 @@ def trace_qr(request: HttpRequest, code: str) -> HttpResponse:
     response = HttpResponse(trace.qr_png(url), content_type="image/png")
     response["Cache-Control"] = "public, max-age=86400"
     return response
+
+
+# --- Bureau: search synonyms ----------------------------------------------------------------------
+
+
+@role_required(Role.BUREAU, Role.ADMIN)
+def bureau_synonyms(request: HttpRequest) -> HttpResponse:
+    form = SynonymForm(request.POST or None)
+    if request.method == "POST":
+        if request.POST.get("delete"):
+            synonym = Synonym.objects.filter(pk=request.POST["delete"]).first()
+            if synonym is not None:
+                services.synonym_delete(synonym=synonym)
+                messages.success(request, _("Removed. The search index is being rebuilt."))
+            return redirect("catalog:bureau_synonyms")
+        if form.is_valid():
+            try:
+                services.synonym_add(**form.cleaned_data)
+            except ApplicationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Added. The search index is being rebuilt."))
+                return redirect("catalog:bureau_synonyms")
+    return render(
+        request,
+        "catalog/bureau_synonyms.html",
+        {"form": form, "synonyms": Synonym.objects.order_by("canonical", "term")},
+    )

@@ -122,3 +122,24 @@ def test_new_synonyms_reach_the_index(api_client, catalog_items):
 def test_search_query_count_is_constant(api_client, catalog_items, django_assert_max_num_queries):
     with django_assert_max_num_queries(5):  # synonyms, count, page, SKUs, images
         api_client.get("/api/v1/products/", {"search": "核桃"})
+
+
+def test_bureau_keeps_synonyms_on_a_page(
+    client, api_client, catalog_items, bureau, django_capture_on_commit_callbacks
+):
+    from gansu_mall.accounts.tests.factories import UserFactory
+
+    client.force_login(UserFactory(username="consumer"))
+    assert client.get("/bureau/synonyms/").status_code == 403
+    client.force_login(bureau)
+    assert client.get("/bureau/synonyms/").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/bureau/synonyms/", {"term": "山核桃", "canonical": "核桃"})
+    assert response.status_code == 302
+    assert names(api_client, "山核桃") == ["成县薄壳核桃"]
+    duplicate = client.post("/bureau/synonyms/?lang=en", {"term": "山核桃", "canonical": "核桃"})
+    assert "This word already has a meaning." in duplicate.content.decode()
+    synonym = Synonym.objects.get(term="山核桃")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/bureau/synonyms/", {"delete": synonym.pk})
+    assert names(api_client, "山核桃") == []
