@@ -12,5 +12,10 @@ urlpatterns = [
     path("trace/<str:code>/qr.png", views.trace_qr, name="trace_qr"),
     path("seller/<slug:slug>/products/", views.seller_products, name="seller_products"),
     path("seller/<slug:slug>/products/new/", views.seller_product_new, name="seller_product_new"),
+    path(
+        "seller/<slug:slug>/products/export.<str:fmt>",
+        views.seller_products_export,
+        name="seller_products_export",
+    ),
     path("seller/<slug:slug>/products/<int:pk>/", views.seller_product_edit, name="seller_product_edit"),
 ]

@@ -8,13 +8,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from catalog import selectors, services, trace
+from catalog import bulk, selectors, services, trace
 from catalog.filters import ProductFilter
 from catalog.forms import ProductForm, SkuFormSet, SkuStockForm, SynonymForm
 from catalog.images import product_image_add
@@ -102,11 +102,44 @@ def _show_errors(form: ProductForm, error: ApplicationError) -> None:
 
 @login_required
 def seller_products(request: HttpRequest, slug: str) -> HttpResponse:
-    vendor, role = vendor_get_for_staff(user=request.user, slug=slug, allow_delegate=True)
+    """The shop's products; POST imports a CSV or XLSX file (all rows or none)."""
+    vendor, _role = vendor_get_for_staff(user=request.user, slug=slug, allow_delegate=True)
+    import_errors: list[bulk.RowError] = []
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            if upload is None:
+                raise bulk.ImportRefused([bulk.RowError(0, "file", _("Choose a file."))])
+            created = bulk.import_products(vendor=vendor, upload=upload)
+        except bulk.ImportRefused as refused:
+            import_errors = refused.errors
+        else:
+            messages.success(request, _("Imported %(count)d products.") % {"count": created})
+            return redirect("catalog:seller_products", slug=vendor.slug)
     products = selectors.products_of_shop_for_staff(user=request.user, slug=slug).order_by(
         "-created_at", "-id"
     )
-    return render(request, "catalog/seller_products.html", {"vendor": vendor, "products": products})
+    return render(
+        request,
+        "catalog/seller_products.html",
+        {"vendor": vendor, "products": products, "import_errors": import_errors, "columns": bulk.COLUMNS},
+        status=400 if import_errors else 200,
+    )
+
+
+@login_required
+@require_GET
+def seller_products_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+    vendor, _role = vendor_get_for_staff(user=request.user, slug=slug, allow_delegate=True)
+    if fmt == "xlsx":
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        response = HttpResponse(bulk.export_xlsx(vendor), content_type=content_type)
+    elif fmt == "csv":
+        response = HttpResponse(bulk.export_csv(vendor), content_type="text/csv; charset=utf-8")
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="{vendor.slug}-products.{fmt}"'
+    return response
 
 
 @login_required
