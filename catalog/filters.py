@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 
 from catalog.models import Product, Storage
 from catalog.search import search_products
-from catalog.selectors import category_with_descendants, in_stock_filter
+from catalog.selectors import category_with_descendants
 
 
 class ProductFilter(django_filters.FilterSet):
@@ -15,15 +15,15 @@ class ProductFilter(django_filters.FilterSet):
     origin_county = django_filters.CharFilter(field_name="origin_county_id")
     origin_prefecture = django_filters.CharFilter(field_name="origin_county__parent_id")
     vendor = django_filters.CharFilter(field_name="vendor__slug")
-    min_price = django_filters.NumberFilter(field_name="min_price", lookup_expr="gte")
-    max_price = django_filters.NumberFilter(field_name="min_price", lookup_expr="lte")
+    min_price = django_filters.NumberFilter(field_name="price", lookup_expr="gte")
+    max_price = django_filters.NumberFilter(field_name="price", lookup_expr="lte")
     gi = django_filters.BooleanFilter(method="filter_gi")
     poverty_relief = django_filters.BooleanFilter(field_name="origin_county__poverty_relief")
-    in_stock = django_filters.BooleanFilter(method="filter_in_stock")
+    in_stock = django_filters.BooleanFilter(field_name="in_stock")
     storage = django_filters.ChoiceFilter(choices=Storage.choices)
     search = django_filters.CharFilter(method="filter_search")
     ordering = django_filters.OrderingFilter(
-        fields=(("min_price", "price"), ("sales", "sales"), ("created_at", "created")),
+        fields=(("price", "price"), ("sales", "sales"), ("created_at", "created")),
     )
 
     class Meta:
@@ -35,9 +35,6 @@ class ProductFilter(django_filters.FilterSet):
 
     def filter_gi(self, queryset: QuerySet[Product], name: str, value: bool) -> QuerySet[Product]:
         return queryset.exclude(gi_certificate="") if value else queryset.filter(gi_certificate="")
-
-    def filter_in_stock(self, queryset: QuerySet[Product], name: str, value: bool) -> QuerySet[Product]:
-        return queryset.filter(in_stock_filter()) if value else queryset.exclude(in_stock_filter())
 
     def filter_search(self, queryset: QuerySet[Product], name: str, value: str) -> QuerySet[Product]:
         """Chinese words, pinyin (full or initials) and English, with synonyms; ranked by relevance."""

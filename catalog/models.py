@@ -74,6 +74,10 @@ class Product(TimeStampedModel):
         _("status"), max_length=8, choices=ProductStatus.choices, default=ProductStatus.DRAFT
     )
     sales = models.PositiveIntegerField(_("units sold"), default=0)
+    # Derived from the SKUs and kept current by catalog.services.product_refresh_summary, so that lists
+    # sort and filter on indexed columns instead of aggregating every SKU on every request.
+    price = MoneyField(_("lowest price"), null=True, blank=True, db_index=True)
+    in_stock = models.BooleanField(_("in stock"), default=False, db_index=True)
     # Pre-segmented words, pinyin and English of the product, its category, county and shop, with synonyms
     # expanded (catalog/search.py). On PostgreSQL the tsvector below is built from it and GIN-indexed.
     search_text = models.TextField(blank=True, default="")

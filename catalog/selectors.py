@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, Min, OuterRef, Prefetch, QuerySet, Sum
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from catalog.models import Category, Product, ProductImage, ProductStatus, Sku
@@ -36,18 +36,11 @@ def category_qualification(*, category: Category) -> str:
 
 
 def _annotated(products: QuerySet[Product]) -> QuerySet[Product]:
-    return (
-        products.select_related(
-            "vendor", "vendor__county", "category", "origin_county", "origin_county__parent"
-        )
-        .annotate(
-            min_price=Min("skus__price"),
-            total_stock=Sum("skus__stock"),
-        )
-        .prefetch_related(
-            Prefetch("skus", queryset=Sku.objects.order_by("price", "id")),
-            Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
-        )
+    return products.select_related(
+        "vendor", "vendor__county", "category", "origin_county", "origin_county__parent"
+    ).prefetch_related(
+        Prefetch("skus", queryset=Sku.objects.order_by("price", "id")),
+        Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
     )
 
 
@@ -84,7 +77,3 @@ def sku_get_for_staff(*, user: User, sku_id: int) -> tuple[Sku, str]:
         raise Http404
     _vendor, role = vendor_get_for_staff(user=user, slug=sku.vendor.slug, allow_delegate=True)
     return sku, role
-
-
-def in_stock_filter() -> Exists:
-    return Exists(Sku.objects.filter(product=OuterRef("pk"), stock__gt=0))

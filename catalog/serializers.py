@@ -57,14 +57,13 @@ class ProductImageSerializer(serializers.ModelSerializer):
 class ProductListSerializer(serializers.ModelSerializer):
     """List items of API.md: price is the lowest SKU price."""
 
-    price = serializers.DecimalField(source="min_price", max_digits=14, decimal_places=2, allow_null=True)
+    price = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     vendor = VendorRefSerializer()
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     origin_county = RegionRefSerializer()
     thumbnail_url = serializers.SerializerMethodField()
     gi_certified = serializers.SerializerMethodField()
     rating = serializers.SerializerMethodField()
-    in_stock = serializers.SerializerMethodField()
     poverty_relief = serializers.SerializerMethodField()
 
     class Meta:
@@ -99,9 +98,6 @@ class ProductListSerializer(serializers.ModelSerializer):
 
     def get_rating(self, obj: Product) -> str | None:
         return None  # reviews arrive with orders
-
-    def get_in_stock(self, obj: Product) -> bool:
-        return bool(getattr(obj, "total_stock", 0))
 
     def get_poverty_relief(self, obj: Product) -> bool:
         return obj.origin_county.poverty_relief

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from catalog.errors import CatalogErrorCode
@@ -187,6 +188,7 @@ def product_create(*, vendor: Vendor, data: ProductInput) -> Product:
             for sku in skus:
                 sku.product = product
             Sku.objects.bulk_create(skus)
+            product_refresh_summary(product_ids=[product.pk])
             product_reindex(product_ids=[product.pk])
     except IntegrityError as exc:  # a concurrent product took a code
         raise _invalid({"skus": [_("The shop already uses one of these SKU codes.")]}) from exc
@@ -281,6 +283,7 @@ def sku_update(*, sku: Sku, price: object = None, stock: object = None) -> Sku:
         if new_stock is not None:
             locked.stock = new_stock
         locked.save()
+        product_refresh_summary(product_ids=[locked.product_id])
     return locked
 
 
@@ -317,3 +320,12 @@ def _reindex_later() -> None:
     from catalog.tasks import reindex_all_products
 
     reindex_all_products.delay()
+
+
+def product_refresh_summary(*, product_ids: list[int]) -> None:
+    """Recompute the lowest SKU price and the in-stock flag of these products (after any SKU change)."""
+    lowest = Sku.objects.filter(product=OuterRef("pk")).order_by("price").values("price")[:1]
+    Product.objects.filter(pk__in=list(product_ids)).update(
+        price=Subquery(lowest),
+        in_stock=Exists(Sku.objects.filter(product=OuterRef("pk"), stock__gt=0)),
+    )

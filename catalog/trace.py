@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Batch, BatchEvent, EventType, InspectionResult, Sku
+from catalog.services import product_refresh_summary
 from gansu_mall.accounts.models import Role, User
 from gansu_mall.core.errors import ApplicationError, ErrorCode
 from gansu_mall.core.uploads import clean_image
@@ -133,6 +134,7 @@ def batch_event_add(
             locked.save(update_fields=["blocked", "blocked_reason"])
             # What is left of the lot can no longer be sold.
             Sku.objects.filter(pk=locked.sku_id).update(stock=Greatest(F("stock") - locked.quantity, 0))
+            product_refresh_summary(product_ids=[locked.sku.product_id])
     return event
 
 

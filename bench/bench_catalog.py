@@ -1,0 +1,265 @@
+"""Catalog benchmark (issue 4): 100,000 products with 3 SKUs each across 2,000 shops, on PostgreSQL,
+served by gunicorn with 2 workers on this machine, loaded with wrk (Debian's package) over loopback.
+
+Reports requests/s and latency p50/p99 for: the product list, a filtered list, a Chinese search, a pinyin
+search, a product detail, and the search page. Targets (issue 4): search p99 < 150 ms, list >= 300 req/s.
+
+Usage: make bench  (or: python bench/bench_catalog.py [--products N] [--duration S])
+The data lives in its own database (BENCH_DATABASE_URL, default gansu_bench) and is reused between runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gansu_bench")
+PORT = 8765
+WORDS = [
+    "核桃",
+    "当归",
+    "黄芪",
+    "花椒",
+    "苹果",
+    "百合",
+    "枸杞",
+    "党参",
+    "马铃薯",
+    "甘草",
+    "红枣",
+    "木耳",
+    "小米",
+    "牦牛肉",
+]
+PLACES = ["成县", "岷县", "陇西", "武都", "静宁", "兰州", "民勤", "靖远", "庄浪", "文县", "康县", "临泽"]
+SPECS = [("500 g", 520), ("1 kg", 1040), ("礼盒", 1500)]
+
+
+def env() -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": DB_URL,
+        "DEBUG": "0",
+        "HTTPS": "0",
+        "SECRET_KEY": "bench-only-" + "k" * 40,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "THROTTLE_ANON": "100000000/min",
+        "LOG_LEVEL": "WARNING",
+        "REDIS_URL": "",
+        "STATIC_ROOT": str(ROOT / "var" / "bench-static"),
+    }
+
+
+def ensure_database() -> None:
+    import psycopg2
+
+    name = DB_URL.rsplit("/", 1)[1]
+    conn = psycopg2.connect(DB_URL.rsplit("/", 1)[0] + "/postgres")
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+
+
+def generate(products: int, shops: int) -> None:
+    os.environ.update(env())
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gansu_mall.settings")
+    import django
+
+    django.setup()
+    from django.db import connection, transaction
+
+    from catalog.models import Category, Product, Sku
+    from catalog.search import product_search_text, synonym_map
+    from catalog.services import product_refresh_summary
+    from gansu_mall.accounts.models import User
+    from gansu_mall.core.crypto import keyed_hash
+    from gansu_mall.regions.models import Region
+    from vendors.models import Vendor
+
+    have = Product.objects.count()
+    if have >= products:
+        print(f"data: {have} products already there")
+        return
+    started = time.monotonic()
+    rng = random.Random(2026)
+    counties = list(Region.objects.filter(level="county", code__startswith="62"))
+    leaves = list(Category.objects.filter(children__isnull=True))
+    owner, _ = User.objects.get_or_create(username="bench_owner")
+    vendors = list(Vendor.objects.filter(slug__startswith="bench-"))
+    if len(vendors) < shops:
+        new = [
+            Vendor(
+                slug=f"bench-{i}",
+                name=f"{rng.choice(PLACES)}{rng.choice(WORDS)}店{i}",
+                vendor_type="cooperative",
+                legal_name=f"合作社{i}",
+                uscc="",
+                identity_hash=keyed_hash(f"bench-{i}", purpose="identity"),
+                county=rng.choice(counties),
+                contact_phone="13800000000",
+            )
+            for i in range(len(vendors), shops)
+        ]
+        Vendor.objects.bulk_create(new, batch_size=1000)
+        vendors = list(Vendor.objects.filter(slug__startswith="bench-").select_related("county"))
+    synonyms = synonym_map()
+    batch = 5000
+    for start in range(have, products, batch):
+        chunk = []
+        for i in range(start, min(start + batch, products)):
+            county = rng.choice(counties)
+            word = rng.choice(WORDS)
+            product = Product(
+                vendor=rng.choice(vendors),
+                name=f"{county.name}{word}{i}",
+                name_en=f"{county.name_en} product {i}",
+                category=rng.choice(leaves),
+                origin_county=county,
+                status="active",
+                gi_certificate="GI" if i % 7 == 0 else "",
+                sales=rng.randint(0, 5000),
+            )
+            chunk.append(product)
+        for product in chunk:  # the index text, as product_reindex builds it
+            product.search_text = product_search_text(product, synonyms)
+        with transaction.atomic():
+            Product.objects.bulk_create(chunk)
+            Sku.objects.bulk_create(
+                [
+                    Sku(
+                        product=p,
+                        vendor=p.vendor,
+                        code=f"B{p.pk}-{n}",
+                        spec=spec,
+                        price=rng.randint(900, 30000) / 100,
+                        stock=rng.randint(0, 300),
+                        weight_grams=grams,
+                    )
+                    for p in chunk
+                    for n, (spec, grams) in enumerate(SPECS)
+                ]
+            )
+            product_refresh_summary(product_ids=[p.pk for p in chunk])
+        print(f"data: {min(start + batch, products)} products", flush=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE catalog_product SET search_vector = array_to_tsvector(string_to_array(btrim(search_text), ' '))"
+        )
+        cursor.execute("ANALYZE")
+    print(f"data: generated in {time.monotonic() - started:.0f} s")
+
+
+def wrk(url: str, duration: int, connections: int) -> dict[str, float]:
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+    def ms(label: str) -> float:
+        match = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        if not match:
+            return float("nan")
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": rps,
+        "p50_ms": ms("50"),
+        "p99_ms": ms("99"),
+        "non_2xx": int(errors.group(1)) if errors else 0,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--products", type=int, default=100_000)
+    parser.add_argument("--shops", type=int, default=2_000)
+    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=16)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is needed: apt-get install wrk")
+    ensure_database()
+    python = sys.executable
+    subprocess.run([python, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env(), check=True)
+    subprocess.run(
+        [python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env(), check=True
+    )
+    generator = [python, str(Path(__file__)), "--generate-only", str(args.products), str(args.shops)]
+    subprocess.run(generator, cwd=ROOT, env=env(), check=True)
+    server = subprocess.Popen(
+        [
+            str(Path(python).parent / "gunicorn"),
+            "gansu_mall.wsgi:application",
+            "-b",
+            f"127.0.0.1:{PORT}",
+            "-w",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env(),
+    )
+    try:
+        base = f"http://127.0.0.1:{PORT}"
+        for _ in range(60):
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=2)  # noqa: S310 - loopback only
+                break
+            except OSError:
+                time.sleep(0.5)
+        detail_id = json.loads(urllib.request.urlopen(f"{base}/api/v1/products/?page_size=1").read())[
+            "results"
+        ][0]["id"]  # noqa: S310
+        scenarios = {
+            "list": "/api/v1/products/",
+            "filtered list": "/api/v1/products/?category=nuts&origin_prefecture=621200&min_price=20&in_stock=true",
+            "chinese search": "/api/v1/products/?search=%E6%A0%B8%E6%A1%83",  # 核桃
+            "pinyin search": "/api/v1/products/?search=danggui",
+            "product detail": f"/api/v1/products/{detail_id}/",
+            "search page": "/search/?q=%E9%BB%84%E8%8A%AA",  # 黄芪
+        }
+        results = {}
+        for name, path in scenarios.items():
+            wrk(base + path, 3, args.connections)  # warm up
+            results[name] = wrk(base + path, args.duration, args.connections)
+            r = results[name]
+            print(
+                f"{name:16} {r['rps']:8.1f} req/s   p50 {r['p50_ms']:7.1f} ms   p99 {r['p99_ms']:7.1f} ms"
+                f"   non-2xx {r['non_2xx']}",
+                flush=True,
+            )
+        machine = {"cores": os.cpu_count(), "python": sys.version.split()[0]}
+        (ROOT / "bench" / "results-catalog.json").write_text(
+            json.dumps({"products": args.products, "machine": machine, "results": results}, indent=2)
+        )
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--generate-only":
+        generate(int(sys.argv[2]), int(sys.argv[3]))
+    else:
+        main()
