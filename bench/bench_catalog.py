@@ -55,7 +55,7 @@ def env() -> dict[str, str]:
         "HTTPS": "0",
         "SECRET_KEY": "bench-only-" + "k" * 40,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "THROTTLE_ANON": "100000000/min",
+        "THROTTLING": "0",  # one client from one address: production's per-address throttles would refuse it
         "LOG_LEVEL": "WARNING",
         "REDIS_URL": "",
         "STATIC_ROOT": str(ROOT / "var" / "bench-static"),
@@ -166,7 +166,7 @@ def generate(products: int, shops: int) -> None:
 
 def wrk(url: str, duration: int, connections: int) -> dict[str, float]:
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url],
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "--latency", url],
         capture_output=True,
         text=True,
         check=True,
@@ -181,11 +181,13 @@ def wrk(url: str, duration: int, connections: int) -> dict[str, float]:
 
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    timeouts = re.search(r"timeout (\d+)", out)
     return {
         "rps": rps,
         "p50_ms": ms("50"),
         "p99_ms": ms("99"),
         "non_2xx": int(errors.group(1)) if errors else 0,
+        "timeouts": int(timeouts.group(1)) if timeouts else 0,
     }
 
 
@@ -246,7 +248,7 @@ def main() -> None:
             r = results[name]
             print(
                 f"{name:16} {r['rps']:8.1f} req/s   p50 {r['p50_ms']:7.1f} ms   p99 {r['p99_ms']:7.1f} ms"
-                f"   non-2xx {r['non_2xx']}",
+                f"   non-2xx {r['non_2xx']}   timeouts {r['timeouts']}",
                 flush=True,
             )
         machine = {"cores": os.cpu_count(), "python": sys.version.split()[0]}

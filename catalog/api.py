@@ -34,6 +34,7 @@ from catalog.serializers import (
     SkuSerializer,
     TraceSerializer,
 )
+from gansu_mall.core.api.pagination import CachedCountPaginator, PageNumberPagination
 from vendors.selectors import vendor_get_for_staff
 
 
@@ -52,10 +53,15 @@ def _detail(request: Request, product_id: int, code: int = 200) -> Response:
     return Response(ProductDetailSerializer(product).data, status=code)
 
 
+class ProductPagination(PageNumberPagination):
+    django_paginator_class = CachedCountPaginator
+
+
 class ProductListApi(ListAPIView):
     """Active products of open shops; shop staff add ``?vendor=<slug>`` to see their own drafts too."""
 
     serializer_class = ProductListSerializer
+    pagination_class = ProductPagination
     filter_backends = [DjangoFilterBackend]
     filterset_class = ProductFilter
 

@@ -4,15 +4,19 @@ the demo shops that hold the licences for them. Prices and stock are made up, de
 from __future__ import annotations
 
 import csv
+import io
 import zlib
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image, ImageDraw, ImageFont
 
 from catalog import services, trace
+from catalog.images import product_image_add
 from catalog.models import Product
 from vendors.models import Vendor
 
@@ -108,8 +112,44 @@ def seed_demo_catalog() -> int:
                 ),
             )
             _demo_trace(product, shop)
+            product_image_add(product=product, upload=_card(row["name_en"], row["category"]))
         created += 1
     return created
+
+
+COLOURS = {
+    "nuts": (139, 94, 52),
+    "tcm_herb": (120, 86, 60),
+    "fruit": (196, 70, 52),
+    "spice": (170, 40, 30),
+    "tea": (70, 120, 70),
+    "fungi": (90, 80, 70),
+    "grain": (200, 160, 60),
+    "oil": (170, 150, 40),
+    "meat": (150, 60, 60),
+    "dairy": (220, 210, 190),
+    "potato": (170, 130, 80),
+    "lily": (230, 220, 200),
+    "flower": (200, 90, 130),
+    "wine": (110, 30, 50),
+}
+
+
+def _card(name_en: str, kind: str) -> SimpleUploadedFile:
+    """A clean product card drawn with Pillow (no photographs from elsewhere): colour of the category, the
+    English name (Pillow's bundled font has no Chinese glyphs) and the platform's hills."""
+    colour = COLOURS.get(kind, (156, 59, 36))
+    image = Image.new("RGB", (800, 600), (247, 234, 208))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, 800, 380), fill=colour)
+    draw.polygon([(0, 380), (220, 250), (360, 330), (540, 200), (800, 380)], fill=(232, 176, 75))
+    font = ImageFont.load_default(size=44)
+    small = ImageFont.load_default(size=26)
+    draw.text((40, 420), name_en[:32], fill=(40, 30, 20), font=font)
+    draw.text((40, 500), "Gansu Pavilion · demo", fill=(110, 90, 70), font=small)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return SimpleUploadedFile("card.png", buffer.getvalue(), content_type="image/png")
 
 
 def _demo_trace(product: Product, shop: Vendor) -> None:

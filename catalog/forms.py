@@ -47,6 +47,14 @@ class ProductForm(forms.Form):
         self.fields["origin_county_code"].choices = county_choices()
 
 
+class ProductDetailsForm(ProductForm):
+    """The product's own fields, for editing (its status has buttons of its own)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["status"]
+
+
 class SkuForm(forms.Form):
     code = forms.CharField(label=_("SKU code"), max_length=40, required=False)
     spec = forms.CharField(label=_("Spec"), max_length=60, required=False)

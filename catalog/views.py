@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 
 from catalog import bulk, selectors, services, trace
 from catalog.filters import ProductFilter
-from catalog.forms import ProductForm, SkuFormSet, SkuStockForm, SynonymForm
+from catalog.forms import ProductDetailsForm, ProductForm, SkuFormSet, SkuStockForm, SynonymForm
 from catalog.images import product_image_add
 from catalog.models import Batch, Category, Product, Storage, Synonym
 from gansu_mall.accounts.models import Role
@@ -84,7 +84,7 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Seller centre: products ----------------------------------------------------------------------
 
 
-def _show_errors(form: ProductForm, error: ApplicationError) -> None:
+def _show_errors(form: ProductForm | ProductDetailsForm, error: ApplicationError) -> None:
     """Field errors on their fields; SKU errors ("skus.0.price") on top, naming the row."""
     if not error.fields:
         form.add_error(None, str(error.message))
@@ -173,6 +173,35 @@ def seller_product_edit(request: HttpRequest, slug: str, pk: int) -> HttpRespons
     if product.vendor.slug != slug:
         return redirect("catalog:seller_product_edit", slug=product.vendor.slug, pk=product.pk)
     action = request.POST.get("action", "")
+    details = ProductDetailsForm(
+        request.POST if action == "details" else None,
+        initial={
+            "name": product.name,
+            "name_en": product.name_en,
+            "category": product.category.slug,
+            "origin_county_code": product.origin_county_id,
+            "storage": product.storage,
+            "shelf_life_days": product.shelf_life_days,
+            "gi_certificate": product.gi_certificate,
+            "description": product.description,
+            "description_en": product.description_en,
+        },
+    )
+    if request.method == "POST" and action == "details":
+        if details.is_valid():
+            try:
+                services.product_update(product=product, changes=details.cleaned_data)
+            except ApplicationError as exc:
+                _show_errors(details, exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("catalog:seller_product_edit", slug=slug, pk=pk)
+        return render(
+            request,
+            "catalog/seller_product_edit.html",
+            {"product": product, "vendor": product.vendor, "details": details},
+            status=400,
+        )
     if request.method == "POST":
         try:
             if action in ("activate", "draft"):
@@ -203,7 +232,11 @@ def seller_product_edit(request: HttpRequest, slug: str, pk: int) -> HttpRespons
         else:
             messages.success(request, _("Saved."))
         return redirect("catalog:seller_product_edit", slug=slug, pk=pk)
-    return render(request, "catalog/seller_product_edit.html", {"product": product, "vendor": product.vendor})
+    return render(
+        request,
+        "catalog/seller_product_edit.html",
+        {"product": product, "vendor": product.vendor, "details": details},
+    )
 
 
 # --- Traceability ---------------------------------------------------------------------------------

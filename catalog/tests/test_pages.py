@@ -177,3 +177,34 @@ def test_home_features_gi_products_with_constant_queries(client, shop, django_as
         add(shop, f"地标核桃{i}", f"G{i}", gi="GI")
     with django_assert_max_num_queries(len(one.captured_queries)):
         client.get("/")
+
+
+def test_seller_edits_product_details(client, shop, owner):
+    product = add(shop, "成县核桃", "A")
+    client.force_login(owner)
+    fields = {
+        "action": "details",
+        "name": "成县薄壳核桃",
+        "name_en": "Thin-shell walnuts",
+        "category": "walnuts",
+        "origin_county_code": "621221",
+        "storage": "ambient",
+        "shelf_life_days": "300",
+        "gi_certificate": "",
+        "description": "新货",
+        "description_en": "",
+    }
+    assert client.post(f"/seller/{shop.slug}/products/{product.pk}/", fields).status_code == 302
+    product.refresh_from_db()
+    assert (product.name, product.name_en, product.shelf_life_days) == (
+        "成县薄壳核桃",
+        "Thin-shell walnuts",
+        300,
+    )
+    bad = client.post(
+        f"/seller/{shop.slug}/products/{product.pk}/?lang=en", {**fields, "category": "herb-roots"}
+    )
+    assert bad.status_code == 400
+    assert "needs a medicinal herb (TCM) licence in force" in bad.content.decode()
+    product.refresh_from_db()
+    assert product.category.slug == "walnuts"

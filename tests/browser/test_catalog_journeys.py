@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
+from PIL import Image
 from playwright.sync_api import expect
 
 from catalog import services, trace
@@ -83,7 +84,7 @@ def test_search_filter_and_open_a_product(page, shop):
     assert page.get_by_test_id("shop-title").inner_text() == "陇原优选"
 
 
-def test_seller_adds_a_product(page, shop):
+def test_seller_adds_a_product_with_a_photo(page, shop, tmp_path):
     page.goto("/accounts/login/?lang=en")
     page.locator("#id_username").fill("seller")
     page.locator("#id_password").fill(PASSWORD)
@@ -106,5 +107,12 @@ def test_seller_adds_a_product(page, shop):
     assert page.get_by_test_id("product-status").inner_text() == "on sale"
     product = Product.objects.get(name="核桃仁")
     assert product.skus.get().stock == 40
+    photo = tmp_path / "kernels.jpg"
+    Image.new("RGB", (900, 600), (160, 120, 70)).save(photo, format="JPEG")
+    page.locator("#photo").set_input_files(str(photo))
+    page.locator("form:has(#photo) button").click()
+    page.wait_for_url("**/products/*/")
+    assert product.images.count() == 1
+    assert page.locator(".gallery img").count() == 1
     page.goto("/search/?q=hetaoren")
     assert page.get_by_test_id("results").locator(".product-card").count() == 1
