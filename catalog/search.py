@@ -1,6 +1,6 @@
 """Chinese, pinyin and English search over products.
 
-Indexing: the product's name, English name, category, origin county and shop are segmented with rjieba
+Indexing: the product's name, English name, category and origin county are segmented with rjieba
 (jieba-rs, search mode), and every Chinese word also gets its pinyin in full and as initials ("核桃" →
 "hetao", "ht"); English is lower-cased. Synonyms are expanded to their canonical word (黄耆 → 黄芪), so a
 search for either finds both. The result is ``Product.search_text``, a space-separated token list.
@@ -76,7 +76,6 @@ def product_search_text(product: Product, synonyms: dict[str, str]) -> str:
         product.category.parent.name if product.category.parent else "",
         product.origin_county.name,
         product.origin_county.name_en,
-        product.vendor.name,
     )
     # Spaces at both ends let the substring fallback match whole tokens: " 核桃 ".
     return " " + " ".join(text_tokens(" ".join(parts), synonyms)) + " "
@@ -86,7 +85,7 @@ def product_reindex(*, product_ids: list[int]) -> int:
     """Rebuild the search text (and, on PostgreSQL, the vector) of these products."""
     synonyms = synonym_map()
     products = Product.objects.filter(pk__in=product_ids).select_related(
-        "category__parent", "origin_county", "vendor"
+        "category__parent", "origin_county"
     )
     for product in products:
         product.search_text = product_search_text(product, synonyms)

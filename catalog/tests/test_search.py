@@ -32,7 +32,7 @@ def add(shop, name, name_en, category, county="621221", sales=0, code=None):
 
 @pytest.fixture
 def herb_shop(bureau):
-    """A shop whose own name matches none of the queries (the shop name is indexed too)."""
+    """A shop whose own name matches none of the queries."""
     from datetime import timedelta
 
     from django.utils import timezone
@@ -143,3 +143,9 @@ def test_bureau_keeps_synonyms_on_a_page(
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/bureau/synonyms/", {"delete": synonym.pk})
     assert names(api_client, "山核桃") == []
+
+
+def test_the_shop_name_is_not_searched(api_client, shop):
+    """成县核桃合作社 also sells melon seeds; a search for walnuts must not bring them."""
+    add(shop, "靖远黑瓜籽", "Jingyuan black melon seeds", "melon-seeds", county="620421")
+    assert names(api_client, "hetao") == []
