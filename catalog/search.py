@@ -84,9 +84,7 @@ def product_search_text(product: Product, synonyms: dict[str, str]) -> str:
 def product_reindex(*, product_ids: list[int]) -> int:
     """Rebuild the search text (and, on PostgreSQL, the vector) of these products."""
     synonyms = synonym_map()
-    products = Product.objects.filter(pk__in=product_ids).select_related(
-        "category__parent", "origin_county"
-    )
+    products = Product.objects.filter(pk__in=product_ids).select_related("category__parent", "origin_county")
     for product in products:
         product.search_text = product_search_text(product, synonyms)
         product.save(update_fields=["search_text"])
