@@ -14,16 +14,11 @@ from catalog.errors import CatalogErrorCode
 from catalog.models import Category, FulfilledBy, Product, ProductStatus, Sku, Storage, Synonym
 from catalog.search import product_reindex
 from catalog.selectors import category_qualification
-from gansu_mall.core.errors import ApplicationError, ErrorCode
+from gansu_mall.core.errors import ApplicationError
+from gansu_mall.core.errors import invalid as _invalid
 from gansu_mall.regions.selectors import gansu_county_get
 from vendors.models import QualificationKind, Vendor, VendorStatus
 from vendors.selectors import vendor_has_qualification
-
-
-def _invalid(fields: dict[str, list[str]]) -> ApplicationError:
-    return ApplicationError(
-        code=ErrorCode.VALIDATION_ERROR, message=_("The request is not valid; see the fields."), fields=fields
-    )
 
 
 @dataclass

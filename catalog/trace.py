@@ -22,18 +22,13 @@ from django.utils.translation import gettext as _
 from catalog.models import Batch, BatchEvent, EventType, InspectionResult, Sku
 from catalog.services import product_refresh_summary
 from gansu_mall.accounts.models import Role, User
-from gansu_mall.core.errors import ApplicationError, ErrorCode
+from gansu_mall.core.errors import ApplicationError
+from gansu_mall.core.errors import invalid as _invalid
 from gansu_mall.core.uploads import clean_image
 from gansu_mall.regions.selectors import gansu_county_get
 from vendors.selectors import vendor_get_for_staff
 
 TRACE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud and typed from labels
-
-
-def _invalid(fields: dict[str, list[str]]) -> ApplicationError:
-    return ApplicationError(
-        code=ErrorCode.VALIDATION_ERROR, message=_("The request is not valid; see the fields."), fields=fields
-    )
 
 
 def new_trace_code() -> str:

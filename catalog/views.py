@@ -18,7 +18,7 @@ from catalog import bulk, selectors, services, trace
 from catalog.filters import ProductFilter
 from catalog.forms import ProductDetailsForm, ProductForm, SkuFormSet, SkuStockForm, SynonymForm
 from catalog.images import product_image_add
-from catalog.models import Batch, Category, Product, Storage, Synonym
+from catalog.models import Batch, Category, Sku, Storage, Synonym
 from gansu_mall.accounts.models import Role
 from gansu_mall.accounts.permissions import role_required
 from gansu_mall.core.errors import ApplicationError
@@ -227,7 +227,7 @@ def seller_product_edit(request: HttpRequest, slug: str, pk: int) -> HttpRespons
                         code="validation_error",
                         message=" ".join(str(e) for errors in stock_form.errors.values() for e in errors),
                     )
-        except (ApplicationError, Product.DoesNotExist, ValueError) as exc:
+        except (ApplicationError, Sku.DoesNotExist, ValueError) as exc:
             messages.error(request, str(getattr(exc, "message", exc)))
         else:
             messages.success(request, _("Saved."))

@@ -26,6 +26,7 @@ from gansu_mall.accounts.selectors import user_region_scope
 from gansu_mall.accounts.validators import normalize_china_mobile
 from gansu_mall.core.crypto import keyed_hash
 from gansu_mall.core.errors import ApplicationError, ErrorCode
+from gansu_mall.core.errors import invalid as _invalid
 from gansu_mall.core.uploads import clean_image
 from gansu_mall.notifications.services import notify
 from gansu_mall.regions.selectors import gansu_county_get
@@ -54,12 +55,6 @@ from vendors.models import (
 from vendors.selectors import is_bureau, is_provincial_bureau
 
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")  # mobile, or landline with area code
-
-
-def _invalid(fields: dict[str, list[str]]) -> ApplicationError:
-    return ApplicationError(
-        code=ErrorCode.VALIDATION_ERROR, message=_("The request is not valid; see the fields."), fields=fields
-    )
 
 
 def _denied(message: str) -> ApplicationError:

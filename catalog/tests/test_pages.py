@@ -123,6 +123,10 @@ def test_seller_adds_a_product_on_the_page(client, shop, owner):
         f"/seller/{shop.slug}/products/{product.pk}/", {"action": "sku", "sku": sku.pk, "stock": "-3"}
     )
     assert Sku.objects.get(pk=sku.pk).stock == 55
+    other_sku = client.post(
+        f"/seller/{shop.slug}/products/{product.pk}/", {"action": "sku", "sku": "999999", "stock": "1"}
+    )
+    assert other_sku.status_code == 302  # not this product's SKU: refused with a message, not a 500
     client.post(f"/seller/{shop.slug}/products/{product.pk}/", {"action": "deactivate"})
     assert Product.objects.get().status == "inactive"
     listing = client.get(f"/seller/{shop.slug}/products/").content.decode()

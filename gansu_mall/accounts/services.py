@@ -12,16 +12,10 @@ from django.utils.translation import gettext as _
 
 from gansu_mall.accounts.models import SCOPED_ROLES, STORED_ROLES, Department, Role, RoleGrant, User
 from gansu_mall.accounts.validators import normalize_china_mobile, validate_china_mobile
-from gansu_mall.core.errors import ApplicationError, ErrorCode
+from gansu_mall.core.errors import invalid as _invalid
 from gansu_mall.regions.models import Region
 
 USERNAME_MAX = 150
-
-
-def _invalid(fields: dict[str, list[str]]) -> ApplicationError:
-    return ApplicationError(
-        code=ErrorCode.VALIDATION_ERROR, message=_("The request is not valid; see the fields."), fields=fields
-    )
 
 
 def _clean_identity(*, username: str, email: str, phone: str) -> tuple[str, str, str, dict[str, list[str]]]:

@@ -91,3 +91,14 @@ def envelope(
         body["fields"] = {name: [str(m) for m in msgs] for name, msgs in fields.items()}
     body.update(extra)
     return body
+
+
+def invalid(fields: dict[str, list[str]]) -> ApplicationError:
+    """A validation error (400) naming the fields at fault."""
+    from django.utils.translation import gettext
+
+    return ApplicationError(
+        code=ErrorCode.VALIDATION_ERROR,
+        message=gettext("The request is not valid; see the fields."),
+        fields=fields,
+    )
