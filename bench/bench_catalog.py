@@ -11,6 +11,7 @@ The data lives in its own database (BENCH_DATABASE_URL, default gansu_bench) and
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,7 +59,9 @@ def env() -> dict[str, str]:
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "THROTTLING": "0",  # one client from one address: production's per-address throttles would refuse it
         "LOG_LEVEL": "WARNING",
-        "REDIS_URL": "",
+        # The cache as in production (Redis, shared by the workers), in a database of its own.
+        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
+        "CACHE_KEY_PREFIX": "bench",
         "STATIC_ROOT": str(ROOT / "var" / "bench-static"),
     }
 
@@ -84,7 +88,7 @@ def generate(products: int, shops: int) -> None:
     from django.db import connection, transaction
 
     from catalog.models import Category, Product, Sku
-    from catalog.search import product_search_text, synonym_map
+    from catalog.search import product_search_name, product_search_text, synonym_map
     from catalog.services import product_refresh_summary
     from gansu_mall.accounts.models import User
     from gansu_mall.core.crypto import keyed_hash
@@ -137,6 +141,7 @@ def generate(products: int, shops: int) -> None:
             chunk.append(product)
         for product in chunk:  # the index text, as product_reindex builds it
             product.search_text = product_search_text(product, synonyms)
+            product.search_name = product_search_name(product, synonyms)
         with transaction.atomic():
             Product.objects.bulk_create(chunk)
             Sku.objects.bulk_create(
@@ -158,9 +163,11 @@ def generate(products: int, shops: int) -> None:
         print(f"data: {min(start + batch, products)} products", flush=True)
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE catalog_product SET search_vector = array_to_tsvector(string_to_array(btrim(search_text), ' '))"
+            "UPDATE catalog_product SET search_vector = array_to_tsvector(string_to_array(btrim(search_text), ' ')),"
+            " name_vector = array_to_tsvector(string_to_array(btrim(search_name), ' '))"
         )
-        cursor.execute("ANALYZE")
+    with connection.cursor() as cursor:  # Django runs in autocommit here: VACUUM needs no transaction
+        cursor.execute("VACUUM ANALYZE catalog_product")
     print(f"data: generated in {time.monotonic() - started:.0f} s")
 
 
@@ -208,9 +215,47 @@ def main() -> None:
     )
     generator = [python, str(Path(__file__)), "--generate-only", str(args.products), str(args.shops)]
     subprocess.run(generator, cwd=ROOT, env=env(), check=True)
+    base = f"http://127.0.0.1:{PORT}"
+    results: dict[str, dict[str, dict[str, float]]] = {}
+    # Phase 1: every request does its work (the public cache off; large counts are still cached).
+    # Phase 2: as deployed: anonymous lists and search pages come from the cache (PUBLIC_CACHE_SECONDS).
+    for phase, cache_seconds in (("uncached", "0"), ("cached", "30")):
+        with serve(cache_seconds):
+            detail_id = json.loads(urllib.request.urlopen(f"{base}/api/v1/products/?page_size=1").read())[
+                "results"
+            ][0]["id"]  # noqa: S310
+            scenarios = {
+                "list": "/api/v1/products/",
+                "filtered list": "/api/v1/products/?category=nuts&origin_prefecture=621200&min_price=20&in_stock=true",
+                "chinese search": "/api/v1/products/?search=%E6%A0%B8%E6%A1%83",  # 核桃
+                "pinyin search": "/api/v1/products/?search=danggui",
+                "product detail": f"/api/v1/products/{detail_id}/",
+                "search page": "/search/?q=%E9%BB%84%E8%8A%AA",  # 黄芪
+            }
+            for name, path in scenarios.items():
+                if phase == "cached" and name == "product detail":
+                    continue  # never served from the public cache
+                for connections in sorted({args.connections, 2}, reverse=True):
+                    wrk(base + path, 3, connections)  # warm up
+                    r = wrk(base + path, args.duration, connections)
+                    results.setdefault(phase, {})[f"{name} c{connections}"] = r
+                    print(
+                        f"{phase:8} {name:15} c{connections:<3} {r['rps']:8.1f} req/s   p50 {r['p50_ms']:7.1f} ms"
+                        f"   p99 {r['p99_ms']:7.1f} ms   non-2xx {r['non_2xx']}   timeouts {r['timeouts']}",
+                        flush=True,
+                    )
+    machine = {"cores": os.cpu_count(), "python": sys.version.split()[0]}
+    (ROOT / "bench" / "results-catalog.json").write_text(
+        json.dumps({"products": args.products, "machine": machine, "results": results}, indent=2)
+    )
+
+
+@contextlib.contextmanager
+def serve(cache_seconds: str) -> Iterator[None]:
+    """gunicorn with 2 sync workers on PORT, with the public cache set to ``cache_seconds``."""
     server = subprocess.Popen(
         [
-            str(Path(python).parent / "gunicorn"),
+            str(Path(sys.executable).parent / "gunicorn"),
             "gansu_mall.wsgi:application",
             "-b",
             f"127.0.0.1:{PORT}",
@@ -220,41 +265,16 @@ def main() -> None:
             "warning",
         ],
         cwd=ROOT,
-        env=env(),
+        env={**env(), "PUBLIC_CACHE_SECONDS": cache_seconds},
     )
     try:
-        base = f"http://127.0.0.1:{PORT}"
         for _ in range(60):
             try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=2)  # noqa: S310 - loopback only
+                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=2)  # noqa: S310
                 break
             except OSError:
                 time.sleep(0.5)
-        detail_id = json.loads(urllib.request.urlopen(f"{base}/api/v1/products/?page_size=1").read())[
-            "results"
-        ][0]["id"]  # noqa: S310
-        scenarios = {
-            "list": "/api/v1/products/",
-            "filtered list": "/api/v1/products/?category=nuts&origin_prefecture=621200&min_price=20&in_stock=true",
-            "chinese search": "/api/v1/products/?search=%E6%A0%B8%E6%A1%83",  # 核桃
-            "pinyin search": "/api/v1/products/?search=danggui",
-            "product detail": f"/api/v1/products/{detail_id}/",
-            "search page": "/search/?q=%E9%BB%84%E8%8A%AA",  # 黄芪
-        }
-        results = {}
-        for name, path in scenarios.items():
-            wrk(base + path, 3, args.connections)  # warm up
-            results[name] = wrk(base + path, args.duration, args.connections)
-            r = results[name]
-            print(
-                f"{name:16} {r['rps']:8.1f} req/s   p50 {r['p50_ms']:7.1f} ms   p99 {r['p99_ms']:7.1f} ms"
-                f"   non-2xx {r['non_2xx']}   timeouts {r['timeouts']}",
-                flush=True,
-            )
-        machine = {"cores": os.cpu_count(), "python": sys.version.split()[0]}
-        (ROOT / "bench" / "results-catalog.json").write_text(
-            json.dumps({"products": args.products, "machine": machine, "results": results}, indent=2)
-        )
+        yield
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)

@@ -19,13 +19,16 @@ from rest_framework.views import APIView
 from catalog import images, selectors, services, trace
 from catalog.filters import ProductFilter
 from catalog.models import ProductImage
+from catalog.search import search_tiers
 from catalog.serializers import (
     BatchEventInputSerializer,
     BatchEventSerializer,
     BatchInputSerializer,
+    BatchSerializer,
     CategorySerializer,
     ProductDetailSerializer,
     ProductImageInputSerializer,
+    ProductImageOrderSerializer,
     ProductImageSerializer,
     ProductInputSerializer,
     ProductListSerializer,
@@ -34,7 +37,7 @@ from catalog.serializers import (
     SkuSerializer,
     TraceSerializer,
 )
-from gansu_mall.core.api.pagination import CachedCountPaginator, PageNumberPagination
+from gansu_mall.core.api.pagination import CachedCountPaginator, ChainedResults, PageNumberPagination
 from vendors.selectors import vendor_get_for_staff
 
 
@@ -70,15 +73,24 @@ class ProductListApi(ListAPIView):
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         slug = self.request.query_params.get("vendor")
-        products = selectors.products_public()
+        products = selectors.products_public_list()
         if slug and self.request.user.is_authenticated:
             try:
-                products = selectors.products_of_shop_for_staff(user=self.request.user, slug=slug)
+                products = selectors.products_of_shop_for_staff(user=self.request.user, slug=slug).defer(
+                    *selectors.LIST_DEFERRED
+                )
             except Http404:  # not their shop: the public list, filtered by vendor
-                products = selectors.products_public()
+                products = selectors.products_public_list()
         if "ordering" not in self.request.query_params:
             products = products.order_by("-sales", "-id")
         return products
+
+    def filter_queryset(self, queryset):  # type: ignore[no-untyped-def]
+        """A search ordered by relevance is read tier by tier (see catalog.search.search_tiers)."""
+        results = super().filter_queryset(queryset)
+        if self.request.query_params.get("search") and "ordering" not in self.request.query_params:
+            return ChainedResults(search_tiers(results), whole=results)
+        return results
 
     @extend_schema(request=ProductInputSerializer, responses={201: ProductDetailSerializer}, tags=["catalog"])
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -165,19 +177,38 @@ class ProductImageDetailApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class ProductImageOrderApi(APIView):
+    """Shop staff put the product's photos in a new order (``{images: [ids]}``, every id once); the first
+    is the cover. Others get 404."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=ProductImageOrderSerializer,
+        responses={200: ProductImageSerializer(many=True)},
+        tags=["catalog"],
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        product, _role = selectors.product_get_for_staff(user=request.user, product_id=pk)
+        data = ProductImageOrderSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        ordered = images.product_images_reorder(product=product, image_ids=data.validated_data["images"])
+        return Response(ProductImageSerializer(ordered, many=True).data)
+
+
 class BatchCreateApi(APIView):
     """Shop staff register a lot of one of their SKUs; it gets a public trace code."""
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=BatchInputSerializer, responses={201: None}, tags=["traceability"])
+    @extend_schema(request=BatchInputSerializer, responses={201: BatchSerializer}, tags=["traceability"])
     def post(self, request: Request) -> Response:
         data = BatchInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         sku, _role = selectors.sku_get_for_staff(user=request.user, sku_id=fields.pop("sku"))
         batch = trace.batch_create(sku=sku, data=trace.BatchInput(**fields))
-        return Response({"id": batch.pk, "trace_code": batch.trace_code}, status=status.HTTP_201_CREATED)
+        return Response(BatchSerializer(batch).data, status=status.HTTP_201_CREATED)
 
 
 class BatchEventCreateApi(APIView):

@@ -1,12 +1,15 @@
 from django.urls import path
 
-from catalog import api
+from catalog import api, api_categories
+from gansu_mall.core.cache import public_cache
 
 urlpatterns = [
-    path("categories/", api.CategoryListApi.as_view(), name="category-list"),
-    path("products/", api.ProductListApi.as_view(), name="product-list"),
+    path("categories/", api_categories.CategoryListCreateApi.as_view(), name="category-list"),
+    path("categories/<slug:slug>/", api_categories.CategoryDetailApi.as_view(), name="category-detail"),
+    path("products/", public_cache(api.ProductListApi.as_view()), name="product-list"),
     path("products/<int:pk>/", api.ProductDetailApi.as_view(), name="product-detail"),
     path("products/<int:pk>/images/", api.ProductImageListApi.as_view(), name="product-images"),
+    path("products/<int:pk>/images/order/", api.ProductImageOrderApi.as_view(), name="product-image-order"),
     path(
         "products/<int:pk>/images/<int:image_id>/", api.ProductImageDetailApi.as_view(), name="product-image"
     ),

@@ -158,7 +158,10 @@ def _demo_trace(product: Product, shop: Vendor) -> None:
     if sku is None:
         return
     owner = shop.memberships.get(role="owner").user
-    harvested = timezone.localdate() - timedelta(days=40)
+    # Fresh produce was picked days ago (its lot keeps for its shelf life); dried goods weeks ago.
+    fresh = product.shelf_life_days is not None and product.shelf_life_days < 60
+    days_ago = 5 if fresh else 40
+    harvested = timezone.localdate() - timedelta(days=days_ago)
     batch = trace.batch_create(
         sku=sku,
         data=trace.BatchInput(
@@ -169,14 +172,15 @@ def _demo_trace(product: Product, shop: Vendor) -> None:
             lot_code=f"{harvested:%Y%m}-{sku.code}",
         ),
     )
-    start = timezone.now() - timedelta(days=40)
+    start = timezone.now() - timedelta(days=days_ago)
     steps = [
-        ("harvest", 0, f"{product.origin_county.name}基地", "人工采收，当日分拣。", ""),
-        ("process", 2, f"{product.origin_county.name}加工车间", "清洗、晾晒、分级包装。", ""),
-        ("inspect", 5, "甘肃省产品质量监督检验研究院", "农药残留、重金属抽检合格。", "pass"),
-        ("store", 7, "兰州新区综合保税区冷链仓", "入库，温湿度受控。", ""),
+        ("harvest", (0, 0), f"{product.origin_county.name}基地", "人工采收，当日分拣。", ""),
+        ("process", (1, 2), f"{product.origin_county.name}加工车间", "清洗、晾晒、分级包装。", ""),
+        ("inspect", (2, 5), "甘肃省产品质量监督检验研究院", "农药残留、重金属抽检合格。", "pass"),
+        ("store", (3, 7), "兰州新区综合保税区冷链仓", "入库，温湿度受控。", ""),
     ]
-    for event_type, day, location, summary, result in steps:
+    for event_type, (fresh_day, dried_day), location, summary, result in steps:
+        day = fresh_day if fresh else dried_day
         trace.batch_event_add(
             batch=batch,
             actor=owner,

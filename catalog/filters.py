@@ -1,4 +1,4 @@
-"""Product list filters of API.md (search by words arrives with the search increment)."""
+"""Product list filters of API.md."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from catalog.models import Product, Storage
 from catalog.search import search_products
 from catalog.selectors import category_with_descendants
+from vendors.models import CreditGrade
 
 
 class ProductFilter(django_filters.FilterSet):
@@ -21,6 +22,7 @@ class ProductFilter(django_filters.FilterSet):
     poverty_relief = django_filters.BooleanFilter(field_name="origin_county__poverty_relief")
     in_stock = django_filters.BooleanFilter(field_name="in_stock")
     storage = django_filters.ChoiceFilter(choices=Storage.choices)
+    min_grade = django_filters.ChoiceFilter(choices=CreditGrade.choices, method="filter_min_grade")
     search = django_filters.CharFilter(method="filter_search")
     ordering = django_filters.OrderingFilter(
         fields=(("price", "price"), ("sales", "sales"), ("created_at", "created")),
@@ -32,6 +34,10 @@ class ProductFilter(django_filters.FilterSet):
 
     def filter_category(self, queryset: QuerySet[Product], name: str, value: str) -> QuerySet[Product]:
         return queryset.filter(category_id__in=category_with_descendants(slug=value))
+
+    def filter_min_grade(self, queryset: QuerySet[Product], name: str, value: str) -> QuerySet[Product]:
+        """Shops graded ``value`` or better (A is best); unrated shops do not qualify."""
+        return queryset.filter(vendor__credit_grade__in=[g for g in CreditGrade.values if g <= value])
 
     def filter_gi(self, queryset: QuerySet[Product], name: str, value: bool) -> QuerySet[Product]:
         return queryset.exclude(gi_certificate="") if value else queryset.filter(gi_certificate="")

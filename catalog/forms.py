@@ -5,15 +5,21 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from catalog.models import Category, FulfilledBy, ProductStatus, Storage
+from catalog.models import Category, EventType, FulfilledBy, InspectionResult, ProductStatus, Storage
 from vendors.forms import county_choices
 
 
 def category_choices() -> list[tuple[str, str]]:
+    """Every category in tree order (positions are kept in pre-order), indented by its depth (up to 3
+    levels: catalog.categories)."""
+    nodes = list(Category.objects.order_by("position", "slug"))
+    parent_of = {category.pk: category.parent_id for category in nodes}
     choices: list[tuple[str, str]] = []
-    for category in Category.objects.select_related("parent").order_by("position"):
-        label = category.display_name if category.parent is None else f"— {category.display_name}"
-        choices.append((category.slug, label))
+    for category in nodes:
+        depth, current = 0, category.parent_id
+        while current is not None and depth < len(nodes):
+            depth, current = depth + 1, parent_of.get(current)
+        choices.append((category.slug, "— " * depth + category.display_name))
     return choices
 
 
@@ -86,3 +92,45 @@ class SkuStockForm(forms.Form):
 class SynonymForm(forms.Form):
     term = forms.CharField(label=_("Word"), max_length=40)
     canonical = forms.CharField(label=_("Means the same as"), max_length=40)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class BatchForm(forms.Form):
+    sku = forms.TypedChoiceField(label=_("SKU"), coerce=int)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
+    origin_county_code = forms.ChoiceField(label=_("County of origin"))
+    base_name = forms.CharField(label=_("Production base"), max_length=100)
+    harvested_on = forms.DateField(label=_("Harvested or processed on"), widget=DateInput)
+    expires_on = forms.DateField(
+        label=_("Best before"),
+        required=False,
+        widget=DateInput,
+        help_text=_("Left empty: the harvest date plus the product's shelf life."),
+    )
+    lot_code = forms.CharField(label=_("Lot code"), max_length=40, required=False)
+    add_to_stock = forms.BooleanField(
+        label=_("Add this quantity to the SKU's stock"), required=False, initial=True
+    )
+
+    def __init__(self, *args: Any, skus: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["sku"].choices = skus
+        self.fields["origin_county_code"].choices = county_choices()
+
+
+class BatchEventForm(forms.Form):
+    event_type = forms.ChoiceField(label=_("Event"), choices=EventType.choices)
+    occurred_at = forms.DateTimeField(
+        label=_("When"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
+    location = forms.CharField(label=_("Where"), max_length=120)
+    summary = forms.CharField(label=_("What"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    result = forms.ChoiceField(
+        label=_("Inspection result"),
+        choices=[("", "—"), *InspectionResult.choices],
+        required=False,
+    )
+    document = forms.FileField(label=_("Evidence (photo or scan of the report)"), required=False)

@@ -53,6 +53,52 @@ def product_image_delete(*, image: ProductImage) -> None:
         transaction.on_commit(lambda: [storage.delete(name) for name in files])
 
 
+def _invalid_field(field: str, message: str) -> ApplicationError:
+    return ApplicationError(code=ErrorCode.VALIDATION_ERROR, message=message, fields={field: [message]})
+
+
+def product_images_reorder(*, product: Product, image_ids: list[int]) -> list[ProductImage]:
+    """Put the product's photos in this order (the first is the cover): ``image_ids`` must name every
+    photo of the product exactly once, else nothing changes. Positions become 0..n-1."""
+    with transaction.atomic():
+        # The product's lock also orders this against uploads (product_image_add takes it too).
+        locked = Product.objects.select_for_update().get(pk=product.pk)
+        images = {image.pk: image for image in ProductImage.objects.filter(product=locked)}
+        wanted = list(image_ids) if isinstance(image_ids, list | tuple) else []
+        if (
+            not all(isinstance(pk, int) and not isinstance(pk, bool) for pk in wanted)
+            or len(set(wanted)) != len(wanted)
+            or set(wanted) != set(images)
+        ):
+            raise _invalid_field("images", _("List every photo of this product exactly once."))
+        changed = []
+        for position, pk in enumerate(wanted):
+            image = images[pk]
+            if image.position != position:
+                image.position = position
+                changed.append(image)
+        ProductImage.objects.bulk_update(changed, ["position"])
+    return [images[pk] for pk in wanted]
+
+
+def product_image_move(*, product: Product, image_id: int, step: int) -> list[ProductImage]:
+    """Move one photo ``step`` places (-1: one earlier, 1: one later; a large negative step makes it the
+    cover); at either end it stays. Unknown photos are a field error."""
+    with transaction.atomic():
+        locked = Product.objects.select_for_update().get(pk=product.pk)
+        order = list(
+            ProductImage.objects.filter(product=locked)
+            .order_by("position", "id")
+            .values_list("pk", flat=True)
+        )
+        if image_id not in order:
+            raise _invalid_field("image", _("This photo is not one of the product's."))
+        index = order.index(image_id) + step
+        order.remove(image_id)
+        order.insert(max(0, min(len(order), index)), image_id)
+        return product_images_reorder(product=locked, image_ids=order)
+
+
 def thumbnails_make(*, image_id: int) -> bool:
     """Write the missing thumbnails of one image. Idempotent: existing thumbnails are kept."""
     image = ProductImage.objects.filter(pk=image_id).first()

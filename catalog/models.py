@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -74,6 +74,9 @@ class Product(TimeStampedModel):
         _("status"), max_length=8, choices=ProductStatus.choices, default=ProductStatus.DRAFT
     )
     sales = models.PositiveIntegerField(_("units sold"), default=0)
+    # Sales weighted by the shop's credit grade (catalog.services.product_refresh_summary): the order of
+    # search results after relevance, and of the storefront's "popular" lists.
+    popularity = models.PositiveIntegerField(default=0)
     # Derived from the SKUs and kept current by catalog.services.product_refresh_summary, so that lists
     # sort and filter on indexed columns instead of aggregating every SKU on every request.
     price = MoneyField(_("lowest price"), null=True, blank=True, db_index=True)
@@ -82,10 +85,16 @@ class Product(TimeStampedModel):
     # expanded (catalog/search.py). On PostgreSQL the tsvector below is built from it and GIN-indexed.
     search_text = models.TextField(blank=True, default="")
     search_vector = SearchVectorField(null=True, blank=True)
+    # The same for the product's own names only: a match here ranks above a match of category or county.
+    search_name = models.TextField(blank=True, default="")
+    name_vector = SearchVectorField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "-sales"], name="product_status_sales")]
+        indexes = [
+            models.Index(fields=["status", "-sales", "-id"], name="product_status_sales"),
+            models.Index(fields=["status", "-popularity", "-id"], name="product_status_popularity"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -94,6 +103,12 @@ class Product(TimeStampedModel):
     def poverty_relief(self) -> bool:
         """Derived from the origin county's flag, which bureau staff set."""
         return self.origin_county.poverty_relief
+
+    @property
+    def perishable(self) -> bool:
+        """Chilled or frozen goods, and anything with a shelf life: their lots carry a best-before date and
+        ship first-expiry-first-out."""
+        return self.storage != Storage.AMBIENT or self.shelf_life_days is not None
 
 
 class Synonym(models.Model):
@@ -171,6 +186,9 @@ class Batch(models.Model):
     trace_code = models.CharField(_("trace code"), max_length=20, unique=True)
     lot_code = models.CharField(_("lot code"), max_length=40, blank=True)
     quantity = models.PositiveIntegerField(_("quantity"))
+    # What is left of the lot: allocations (catalog.trace.batches_allocate, first expiry first out) take
+    # from it; blocking (failed inspection, expiry) takes what is left out of the SKU's sellable stock.
+    remaining = models.PositiveIntegerField(_("remaining"), default=0)
     origin_county = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
     base_name = models.CharField(_("production base"), max_length=100)
     harvested_on = models.DateField(_("harvested or processed on"))
@@ -181,10 +199,20 @@ class Batch(models.Model):
 
     class Meta:
         ordering = ["-harvested_on", "-id"]
-        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="batch_quantity_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="batch_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(remaining__lte=F("quantity")), name="batch_remaining_le_quantity"
+            ),
+        ]
+        indexes = [models.Index(fields=["sku", "expires_on"], name="batch_sku_expiry")]
 
     def __str__(self) -> str:
         return self.trace_code
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_on is not None and self.expires_on <= timezone.localdate()
 
 
 class EventType(models.TextChoices):

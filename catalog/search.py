@@ -5,10 +5,16 @@ Indexing: the product's name, English name, category and origin county are segme
 "hetao", "ht"); English is lower-cased. Synonyms are expanded to their canonical word (黄耆 → 黄芪), so a
 search for either finds both. The result is ``Product.search_text``, a space-separated token list.
 
+The product's own names get a second, smaller token list, ``Product.search_name``.
+
 On PostgreSQL a ``tsvector`` (config ``simple``: no stemming, the tokens are already words) is stored from
-it and GIN-indexed; queries AND the words of the query, each word ORing its alternatives, ASCII words as
-prefixes (``walnut`` finds ``walnuts``, ``het`` finds ``hetao``), and rank by ``ts_rank`` then sales.
-Elsewhere (the SQLite demo) the same tokens are matched with substring tests: the same API, less speed.
+each and GIN-indexed; queries AND the words of the query, each word ORing its alternatives, ASCII words as
+prefixes (``walnut`` finds ``walnuts``, ``het`` finds ``hetao``). Relevance has two tiers: products whose
+own name matches come before those that match only by category or county; within a tier, popularity (sales
+weighted by the shop's credit grade) decides. ``search_tiers`` splits a result into its tiers so that each
+page is read straight off the popularity index instead of ranking every match (a common word such as 核桃
+matches one product in nine). Elsewhere (the SQLite demo) the same tokens are matched with substring
+tests: the same API, less speed.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from collections.abc import Iterable
 
 import rjieba
 from django.db import connection
-from django.db.models import BooleanField, FloatField, Q, QuerySet, Value
+from django.db.models import BooleanField, Case, Q, QuerySet, When
 from django.db.models.expressions import RawSQL
 from pypinyin import Style, lazy_pinyin, load_phrases_dict
 
@@ -67,32 +73,57 @@ def text_tokens(text: str, synonyms: dict[str, str]) -> list[str]:
     return list(dict.fromkeys(t for t in tokens if t))
 
 
+def _spaced(tokens: list[str]) -> str:
+    # Spaces at both ends let the substring fallback match whole tokens: " 核桃 ".
+    return " " + " ".join(tokens) + " "
+
+
+def product_search_name(product: Product, synonyms: dict[str, str]) -> str:
+    return _spaced(text_tokens(f"{product.name} {product.name_en}", synonyms))
+
+
+def _ancestor_names(product: Product) -> list[str]:
+    """Chinese and English names of the category's ancestors (a product filed under a sub-category of
+    中药材 is found by 中药材)."""
+    names: list[str] = []
+    node = product.category.parent
+    for _depth in range(5):
+        if node is None:
+            break
+        names += [node.name, node.name_en]
+        node = node.parent
+    return names
+
+
 def product_search_text(product: Product, synonyms: dict[str, str]) -> str:
     parts: Iterable[str] = (
         product.name,
         product.name_en,
         product.category.name,
         product.category.name_en,
-        product.category.parent.name if product.category.parent else "",
+        *_ancestor_names(product),
         product.origin_county.name,
         product.origin_county.name_en,
     )
-    # Spaces at both ends let the substring fallback match whole tokens: " 核桃 ".
-    return " " + " ".join(text_tokens(" ".join(parts), synonyms)) + " "
+    return _spaced(text_tokens(" ".join(parts), synonyms))
 
 
 def product_reindex(*, product_ids: list[int]) -> int:
     """Rebuild the search text (and, on PostgreSQL, the vector) of these products."""
     synonyms = synonym_map()
-    products = Product.objects.filter(pk__in=product_ids).select_related("category__parent", "origin_county")
+    products = Product.objects.filter(pk__in=product_ids).select_related(
+        "category__parent__parent", "origin_county"
+    )
     for product in products:
         product.search_text = product_search_text(product, synonyms)
-        product.save(update_fields=["search_text"])
+        product.search_name = product_search_name(product, synonyms)
+        product.save(update_fields=["search_text", "search_name"])
     if connection.vendor == "postgresql":
-        # array_to_tsvector takes the tokens as they are: no parser, so no dependence on the database's
-        # locale (PostgreSQL's parser drops Chinese characters under a plain "C" ctype).
         Product.objects.filter(pk__in=product_ids).update(
-            search_vector=RawSQL("array_to_tsvector(string_to_array(btrim(search_text), ' '))", [])
+            # array_to_tsvector takes the tokens as they are: no parser, so no dependence on the database's
+            # locale (PostgreSQL's parser drops Chinese characters under a plain "C" ctype).
+            search_vector=RawSQL("array_to_tsvector(string_to_array(btrim(search_text), ' '))", []),
+            name_vector=RawSQL("array_to_tsvector(string_to_array(btrim(search_name), ' '))", []),
         )
     return len(product_ids)
 
@@ -121,8 +152,21 @@ def _tsquery(terms: list[list[str]]) -> str:
     return " & ".join("(" + " | ".join(quote(t) for t in alternatives) + ")" for alternatives in terms)
 
 
+def _substring_match(field: str, terms: list[list[str]]) -> Q:
+    condition = Q()
+    for alternatives in terms:
+        any_of = Q()
+        for token in alternatives:
+            # ASCII words match as prefixes of a token, Chinese words as whole tokens.
+            needle = f" {token}" if ASCII_WORD.match(token) else f" {token} "
+            any_of |= Q(**{f"{field}__icontains": needle})
+        condition &= any_of
+    return condition
+
+
 def search_products(products: QuerySet[Product], query: str) -> QuerySet[Product]:
-    """Filter ``products`` to those matching every word of ``query`` and order them by relevance."""
+    """Filter ``products`` to those matching every word of ``query``, annotated with ``relevance`` (True
+    when the product's own name matches) and ordered by relevance, then popularity."""
     terms = query_terms(query, synonym_map())
     if not terms:
         return products.none() if query.strip() else products
@@ -130,25 +174,31 @@ def search_products(products: QuerySet[Product], query: str) -> QuerySet[Product
         # The tsquery is written out and cast, again without the parser: tokens match lexemes exactly,
         # ASCII ones as prefixes.
         tsquery = _tsquery(terms)
-        return (
-            products.annotate(
-                matched=RawSQL(
-                    "catalog_product.search_vector @@ %s::tsquery", [tsquery], output_field=BooleanField()
-                ),
-                relevance=RawSQL(
-                    "ts_rank(catalog_product.search_vector, %s::tsquery)",
-                    [tsquery],
-                    output_field=FloatField(),
-                ),
+        matched = products.annotate(
+            matched=RawSQL(
+                "catalog_product.search_vector @@ %s::tsquery", [tsquery], output_field=BooleanField()
+            ),
+            relevance=RawSQL(
+                "catalog_product.name_vector @@ %s::tsquery", [tsquery], output_field=BooleanField()
+            ),
+        ).filter(matched=True)
+    else:
+        matched = products.filter(_substring_match("search_text", terms)).annotate(
+            relevance=Case(
+                When(_substring_match("search_name", terms), then=True),
+                default=False,
+                output_field=BooleanField(),
             )
-            .filter(matched=True)
-            .order_by("-relevance", "-sales", "-id")
         )
-    condition = Q()
-    for alternatives in terms:
-        any_of = Q()
-        for token in alternatives:
-            # ASCII words match as prefixes of a token, Chinese words as whole tokens.
-            any_of |= Q(search_text__icontains=f" {token}" if ASCII_WORD.match(token) else f" {token} ")
-        condition &= any_of
-    return products.filter(condition).annotate(relevance=Value(0)).order_by("-sales", "-id")
+    return matched.order_by("-relevance", "-popularity", "-id")
+
+
+def search_tiers(results: QuerySet[Product]) -> list[QuerySet[Product]]:
+    """The relevance tiers of a ``search_products`` result, each ordered by popularity: read one after the
+    other they give the same order as ``results``, but each page comes off an index."""
+    if "relevance" not in results.query.annotations:
+        return [results]
+    return [
+        results.filter(relevance=True).order_by("-popularity", "-id"),
+        results.filter(relevance=False).order_by("-popularity", "-id"),
+    ]

@@ -44,9 +44,25 @@ def _annotated(products: QuerySet[Product]) -> QuerySet[Product]:
     )
 
 
+# Columns a list item never shows: long texts and the search index, left in the database.
+LIST_DEFERRED = (
+    "description",
+    "description_en",
+    "search_text",
+    "search_vector",
+    "search_name",
+    "name_vector",
+)
+
+
 def products_public() -> QuerySet[Product]:
     """What consumers see: active products of active shops."""
     return _annotated(Product.objects.filter(status=ProductStatus.ACTIVE, vendor__status=VendorStatus.ACTIVE))
+
+
+def products_public_list() -> QuerySet[Product]:
+    """``products_public`` for lists and search results: without the columns only a product page shows."""
+    return products_public().defer(*LIST_DEFERRED)
 
 
 def product_get_public(*, product_id: int) -> Product:

@@ -32,7 +32,7 @@ class VendorRefSerializer(serializers.Serializer):
     credit_grade = serializers.SerializerMethodField()
 
     def get_credit_grade(self, obj: object) -> str | None:
-        return None  # graded by the credit issue
+        return getattr(obj, "credit_grade", "") or None  # unrated until the credit registry grades it
 
 
 class ProductImageSerializer(serializers.ModelSerializer):
@@ -125,6 +125,15 @@ class ProductImageInputSerializer(serializers.Serializer):
     image = serializers.FileField()
 
 
+class ProductImageOrderSerializer(serializers.Serializer):
+    images = serializers.ListField(
+        child=serializers.IntegerField(),
+        allow_empty=True,
+        max_length=100,
+        help_text="Every image id of the product exactly once, in the new order; the first is the cover.",
+    )
+
+
 class SkuInputSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=40)
     spec = serializers.CharField(max_length=60)
@@ -175,6 +184,19 @@ class BatchInputSerializer(serializers.Serializer):
     harvested_on = serializers.DateField()
     lot_code = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     expires_on = serializers.DateField(required=False, allow_null=True, default=None)
+    add_to_stock = serializers.BooleanField(required=False, default=False)
+
+
+class BatchSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    trace_code = serializers.CharField()
+    sku = serializers.IntegerField(source="sku_id")
+    lot_code = serializers.CharField()
+    quantity = serializers.IntegerField()
+    remaining = serializers.IntegerField()
+    harvested_on = serializers.DateField()
+    expires_on = serializers.DateField(allow_null=True)
+    blocked = serializers.BooleanField()
 
 
 class BatchEventInputSerializer(serializers.Serializer):

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Subquery, Value, When
 from django.utils.translation import gettext as _
 
 from catalog.errors import CatalogErrorCode
@@ -317,10 +317,36 @@ def _reindex_later() -> None:
     reindex_all_products.delay()
 
 
+# Percent of its sales that a product counts for in "popularity", by its shop's credit grade: trustworthy
+# shops come first among equally relevant results (守信激励), poorly graded ones later. Unrated = B.
+GRADE_WEIGHT = {"A": 120, "B": 100, "": 100, "C": 80, "D": 50}
+
+
 def product_refresh_summary(*, product_ids: list[int]) -> None:
-    """Recompute the lowest SKU price and the in-stock flag of these products (after any SKU change)."""
+    """Recompute the lowest SKU price, the in-stock flag and the popularity (sales weighted by the shop's
+    credit grade) of these products, after any change of their SKUs, sales or shop grade."""
     lowest = Sku.objects.filter(product=OuterRef("pk")).order_by("price").values("price")[:1]
+    weight = (
+        Vendor.objects.filter(pk=OuterRef("vendor_id"))
+        .annotate(
+            weight=Case(
+                *[When(credit_grade=grade, then=Value(w)) for grade, w in GRADE_WEIGHT.items() if grade],
+                default=Value(GRADE_WEIGHT[""]),
+                output_field=IntegerField(),
+            )
+        )
+        .values("weight")[:1]
+    )
     Product.objects.filter(pk__in=list(product_ids)).update(
         price=Subquery(lowest),
         in_stock=Exists(Sku.objects.filter(product=OuterRef("pk"), stock__gt=0)),
+        popularity=F("sales") * Subquery(weight) / 100,
     )
+
+
+def vendor_products_refresh(*, vendor_id: int) -> int:
+    """After a shop's credit grade changed: its products' popularity follows (the credit issue calls it)."""
+    ids = list(Product.objects.filter(vendor_id=vendor_id).values_list("pk", flat=True))
+    for start in range(0, len(ids), 1000):
+        product_refresh_summary(product_ids=ids[start : start + 1000])
+    return len(ids)

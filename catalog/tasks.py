@@ -21,3 +21,11 @@ def make_thumbnails(image_id: int) -> bool:
     from catalog.images import thumbnails_make
 
     return thumbnails_make(image_id=image_id)
+
+
+@shared_task(name="catalog.tasks.expire_batches", acks_late=True, soft_time_limit=300, time_limit=360)
+def expire_batches() -> int:
+    """Daily: block lots past their best-before date and take what is left of them out of stock."""
+    from catalog.trace import batches_expire
+
+    return batches_expire()

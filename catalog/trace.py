@@ -1,6 +1,8 @@
 """Traceability: batches (lots) of a SKU with public trace codes, and their events in time order.
 
-A batch that fails an inspection is blocked: what is left of it is taken out of the SKU's sellable stock.
+A batch that fails an inspection, or passes its best-before date, is blocked: what is left of it is taken
+out of the SKU's sellable stock. Lots of perishable products (chilled, frozen, or with a shelf life) carry a
+best-before date; allocation takes the lot that expires first (FEFO), and for the rest the oldest lot (FIFO).
 """
 
 from __future__ import annotations
@@ -8,18 +10,20 @@ from __future__ import annotations
 import io
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import qrcode
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Greatest
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from catalog.models import Batch, BatchEvent, EventType, InspectionResult, Sku
+from catalog.errors import CatalogErrorCode
+from catalog.models import Batch, BatchEvent, EventType, FulfilledBy, InspectionResult, Sku
 from catalog.services import product_refresh_summary
 from gansu_mall.accounts.models import Role, User
 from gansu_mall.core.errors import ApplicationError
@@ -43,10 +47,16 @@ class BatchInput:
     harvested_on: date
     lot_code: str = ""
     expires_on: date | None = None
+    add_to_stock: bool = False
 
 
 def batch_create(*, sku: Sku, data: BatchInput) -> Batch:
+    """Register a lot of ``sku``. Perishable lots need a best-before date (by default harvest date plus
+    the product's shelf life). ``add_to_stock`` adds the lot to the SKU's stock (not for hub SKUs, whose
+    stock comes from the hub's receipts)."""
     errors: dict[str, list[str]] = {}
+    product = sku.product
+    today = timezone.localdate()
     if data.quantity is None or data.quantity <= 0:
         errors["quantity"] = [_("Give a quantity above zero.")]
     county = gansu_county_get(code=(data.origin_county_code or "").strip())
@@ -54,27 +64,119 @@ def batch_create(*, sku: Sku, data: BatchInput) -> Batch:
         errors["origin_county_code"] = [_("Choose a county of Gansu (a six-digit code such as 621221).")]
     if not (data.base_name or "").strip():
         errors["base_name"] = [_("Name the farm, base or workshop.")]
-    if data.harvested_on > timezone.localdate():
+    expires_on = data.expires_on
+    if data.harvested_on > today:
         errors["harvested_on"] = [_("This date is in the future.")]
-    if data.expires_on is not None and data.expires_on <= data.harvested_on:
+    elif expires_on is None and product.shelf_life_days is not None:
+        expires_on = data.harvested_on + timedelta(days=product.shelf_life_days)
+    if expires_on is None and product.perishable:
+        errors["expires_on"] = [_("Give the best-before date of a chilled or frozen lot.")]
+    elif expires_on is not None and expires_on <= data.harvested_on:
         errors["expires_on"] = [_("The batch must keep after it was harvested.")]
+    elif expires_on is not None and expires_on <= today and "harvested_on" not in errors:
+        errors["expires_on"] = [_("This lot is already past its best-before date.")]
     if errors or county is None:
         raise _invalid(errors)
+    if data.add_to_stock and sku.fulfilled_by == FulfilledBy.HUB:
+        raise ApplicationError(
+            code=CatalogErrorCode.HUB_STOCK,
+            message=_("Stock of a hub SKU comes from the hub's receipts."),
+        )
     for _attempt in range(5):
         code = new_trace_code()
         if not Batch.objects.filter(trace_code=code).exists():
             break
-    return Batch.objects.create(
-        sku=sku,
-        vendor=sku.vendor,
-        trace_code=code,
-        lot_code=(data.lot_code or "").strip(),
-        quantity=data.quantity,
-        origin_county=county,
-        base_name=data.base_name.strip(),
-        harvested_on=data.harvested_on,
-        expires_on=data.expires_on,
+    with transaction.atomic():
+        batch = Batch.objects.create(
+            sku=sku,
+            vendor=sku.vendor,
+            trace_code=code,
+            lot_code=(data.lot_code or "").strip(),
+            quantity=data.quantity,
+            remaining=data.quantity,
+            origin_county=county,
+            base_name=data.base_name.strip(),
+            harvested_on=data.harvested_on,
+            expires_on=expires_on,
+        )
+        if data.add_to_stock:
+            Sku.objects.filter(pk=sku.pk).update(stock=F("stock") + data.quantity)
+            product_refresh_summary(product_ids=[product.pk])
+    return batch
+
+
+def _batch_block(batch: Batch, reason: str) -> None:
+    """Block a (row-locked) batch: what is left of it leaves the SKU's sellable stock."""
+    batch.blocked = True
+    batch.blocked_reason = reason[:255]
+    batch.save(update_fields=["blocked", "blocked_reason"])
+    if batch.remaining:
+        Sku.objects.filter(pk=batch.sku_id).update(stock=Greatest(F("stock") - batch.remaining, 0))
+        product_refresh_summary(product_ids=[batch.sku.product_id])
+
+
+def batches_sellable(*, sku_id: int, on: date | None = None) -> QuerySet[Batch]:
+    """Lots of a SKU that may ship, in the order they should: first expiry first (FEFO), lots without a
+    best-before date after them, oldest harvest first."""
+    today = on or timezone.localdate()
+    return (
+        Batch.objects.filter(sku_id=sku_id, blocked=False, remaining__gt=0)
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gt=today))
+        .order_by(F("expires_on").asc(nulls_last=True), "harvested_on", "id")
     )
+
+
+@dataclass
+class Allocation:
+    batch: Batch
+    quantity: int
+
+
+def batches_allocate(*, sku_id: int, quantity: int, on: date | None = None) -> list[Allocation]:
+    """Take ``quantity`` units of a SKU from its sellable lots, first expiry first, and record it on the
+    lots. The lots are row-locked in FEFO order; not enough → 409 ``batch_short`` and nothing taken.
+    Logistics calls this when it picks an order, and records the lots on the order line."""
+    if quantity <= 0:
+        raise _invalid({"quantity": [_("Give a quantity above zero.")]})
+    with transaction.atomic():
+        lots = list(batches_sellable(sku_id=sku_id, on=on).select_for_update())
+        allocations: list[Allocation] = []
+        wanted = quantity
+        for lot in lots:
+            if not wanted:
+                break
+            take = min(lot.remaining, wanted)
+            allocations.append(Allocation(batch=lot, quantity=take))
+            wanted -= take
+        if wanted:
+            raise ApplicationError(
+                code=CatalogErrorCode.BATCH_SHORT,
+                message=_("The sellable lots of this SKU hold fewer units than asked for."),
+                extra={"available": quantity - wanted},
+            )
+        for allocation in allocations:
+            Batch.objects.filter(pk=allocation.batch.pk).update(
+                remaining=F("remaining") - allocation.quantity
+            )
+            allocation.batch.remaining -= allocation.quantity
+    return allocations
+
+
+def batches_expire(*, on: date | None = None) -> int:
+    """Block every lot whose best-before date has come (a daily Celery beat task). Idempotent."""
+    today = on or timezone.localdate()
+    count = 0
+    due = Batch.objects.filter(blocked=False, expires_on__lte=today).values_list("pk", flat=True)
+    for batch_id in list(due):
+        with transaction.atomic():
+            locked = Batch.objects.select_for_update(of=("self",)).select_related("sku").get(pk=batch_id)
+            if locked.blocked:
+                continue
+            with translation.override(settings.LANGUAGE_CODE):  # stored text: the platform's language
+                reason = _("Past its best-before date (%(date)s).") % {"date": locked.expires_on}
+            _batch_block(locked, reason)
+            count += 1
+    return count
 
 
 def batch_event_add(
@@ -110,7 +212,7 @@ def batch_event_add(
     if errors:
         raise _invalid(errors)
     with transaction.atomic():
-        locked = Batch.objects.select_for_update().get(pk=batch.pk)
+        locked = Batch.objects.select_for_update(of=("self",)).select_related("sku").get(pk=batch.pk)
         event = BatchEvent(
             batch=locked,
             event_type=event_type,
@@ -124,12 +226,7 @@ def batch_event_add(
             event.document.save(content.name or "evidence", content, save=False)
         event.save()
         if result == InspectionResult.FAIL and not locked.blocked:
-            locked.blocked = True
-            locked.blocked_reason = summary.strip()[:255]
-            locked.save(update_fields=["blocked", "blocked_reason"])
-            # What is left of the lot can no longer be sold.
-            Sku.objects.filter(pk=locked.sku_id).update(stock=Greatest(F("stock") - locked.quantity, 0))
-            product_refresh_summary(product_ids=[locked.sku.product_id])
+            _batch_block(locked, summary.strip())
     return event
 
 

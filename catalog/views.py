@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,55 +19,87 @@ from django.views.decorators.http import require_GET
 from catalog import bulk, selectors, services, trace
 from catalog.filters import ProductFilter
 from catalog.forms import ProductDetailsForm, ProductForm, SkuFormSet, SkuStockForm, SynonymForm
-from catalog.images import product_image_add
+from catalog.images import MAX_IMAGES, product_image_add, product_image_move
 from catalog.models import Batch, Category, Sku, Storage, Synonym
+from catalog.search import search_tiers
 from gansu_mall.accounts.models import Role
 from gansu_mall.accounts.permissions import role_required
+from gansu_mall.core.api.pagination import (
+    COUNT_CACHE_MIN,
+    COUNT_CACHE_SECONDS,
+    CachedCountPaginator,
+    ChainedResults,
+)
+from gansu_mall.core.cache import public_cache
 from gansu_mall.core.errors import ApplicationError
 from gansu_mall.core.forms import add_service_errors
 from gansu_mall.regions.models import Region
 from vendors.selectors import vendor_get_for_staff
 
 
+def _facets(results: Any) -> tuple[dict[str, int], dict[str, int]]:
+    """Counts of the results by top-level category and by prefecture, from one grouped query (cached like
+    large counts: a minute, when there are COUNT_CACHE_MIN results or more)."""
+    grouped = (
+        results.order_by().values_list("category_id", "origin_county__parent_id").annotate(n=Count("id"))
+    )
+    try:
+        sql, sql_params = grouped.query.sql_with_params()
+    except EmptyResultSet:  # a query that cannot match (an empty search)
+        return {}, {}
+    key = "facets:" + hashlib.sha256(f"{sql}|{sql_params!r}".encode()).hexdigest()
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    parent_of: dict[int, int | None] = {}
+    slug_of: dict[int, str] = {}
+    for pk, parent_id, slug in Category.objects.values_list("pk", "parent_id", "slug"):
+        parent_of[pk], slug_of[pk] = parent_id, slug
+
+    def root(pk: int) -> str:
+        for _depth in range(10):  # the tree is shallow; the bound guards against a cycle made in the admin
+            parent = parent_of.get(pk)
+            if parent is None:
+                break
+            pk = parent
+        return slug_of[pk]
+
+    top_of = {pk: root(pk) for pk in slug_of}
+    by_category: dict[str, int] = {}
+    by_prefecture: dict[str, int] = {}
+    for category_id, prefecture, n in grouped:
+        by_category[top_of[category_id]] = by_category.get(top_of[category_id], 0) + n
+        by_prefecture[prefecture] = by_prefecture.get(prefecture, 0) + n
+    if sum(by_category.values()) >= COUNT_CACHE_MIN:
+        cache.set(key, (by_category, by_prefecture), COUNT_CACHE_SECONDS)
+    return by_category, by_prefecture
+
+
 @require_GET
+@public_cache
 def search(request: HttpRequest) -> HttpResponse:
     """/search/?q=… with the filters of the API; htmx requests get the results block only."""
     params = request.GET.copy()
     if "q" in params and "search" not in params:
         params["search"] = params["q"]
-    products = selectors.products_public()
+    products = selectors.products_public_list()
     if "ordering" not in params and not params.get("search"):
         products = products.order_by("-sales", "-id")
     filtered = ProductFilter(params, queryset=products)
     results = filtered.qs
-    page = Paginator(results, 20).get_page(request.GET.get("page"))
-    facet_source = results.order_by()
-    category_counts = dict(
-        facet_source.values_list("category__parent__slug")
-        .annotate(n=Count("id"))
-        .values_list("category__parent__slug", "n")
-    )
-    category_counts_self = dict(
-        facet_source.filter(category__parent__isnull=True)
-        .values_list("category__slug")
-        .annotate(n=Count("id"))
-        .values_list("category__slug", "n")
-    )
-    prefecture_counts = dict(
-        facet_source.values_list("origin_county__parent_id")
-        .annotate(n=Count("id"))
-        .values_list("origin_county__parent_id", "n")
-    )
+    ordered = results
+    if params.get("search") and "ordering" not in params:
+        ordered = ChainedResults(search_tiers(results), whole=results)
+    page = CachedCountPaginator(ordered, 20).get_page(request.GET.get("page"))
+    by_category, by_prefecture = _facets(results)
     top_categories = list(Category.objects.filter(parent__isnull=True).order_by("position"))
     prefectures = list(Region.objects.filter(parent_id="620000").order_by("code"))
     context: dict[str, Any] = {
         "q": request.GET.get("q", ""),
         "page": page,
         "count": page.paginator.count,
-        "facets_categories": [
-            (c, category_counts.get(c.slug, 0) + category_counts_self.get(c.slug, 0)) for c in top_categories
-        ],
-        "facets_prefectures": [(p, prefecture_counts.get(p.code, 0)) for p in prefectures],
+        "facets_categories": [(c, by_category.get(c.slug, 0)) for c in top_categories],
+        "facets_prefectures": [(p, by_prefecture.get(p.code, 0)) for p in prefectures],
         "params": request.GET,
         "storage_choices": Storage.choices,
         "query_without_page": "&".join(f"{k}={v}" for k, v in request.GET.items() if k != "page"),
@@ -215,6 +249,14 @@ def seller_product_edit(request: HttpRequest, slug: str, pk: int) -> HttpRespons
                 if upload is None:
                     raise ApplicationError(code="validation_error", message=_("Choose a photo to upload."))
                 product_image_add(product=product, upload=upload)
+            elif action == "image_move":
+                steps = {"earlier": -1, "later": 1, "cover": -MAX_IMAGES}
+                direction = request.POST.get("direction", "")
+                if direction not in steps:
+                    raise ApplicationError(code="validation_error", message=_("Choose where the photo goes."))
+                product_image_move(
+                    product=product, image_id=int(request.POST.get("image", "0") or 0), step=steps[direction]
+                )
             elif action == "sku":
                 sku = product.skus.get(pk=int(request.POST.get("sku", "0") or 0))
                 stock_form = SkuStockForm(request.POST)

@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -157,6 +158,9 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "gansu"}}
 
+# Anonymous product lists and search pages are served from the cache for this long (0: off).
+PUBLIC_CACHE_SECONDS = 0 if TESTING else ENV.int("PUBLIC_CACHE_SECONDS", 30)
+
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
@@ -179,6 +183,10 @@ CELERY_BEAT_SCHEDULE = {
     "housekeeping": {
         "task": "gansu_mall.core.tasks.housekeeping",
         "schedule": timedelta(hours=6),
+    },
+    "expire-batches": {  # lots past their best-before date leave the sellable stock
+        "task": "catalog.tasks.expire_batches",
+        "schedule": crontab(hour=0, minute=5),
     },
 }
 
@@ -363,6 +371,9 @@ SPECTACULAR_SETTINGS = {
         "VendorStatusEnum": "vendors.models.VendorStatus",
         "ApplicationStatusEnum": "vendors.models.ApplicationStatus",
         "ProductStatusEnum": "catalog.models.ProductStatus",
+        # Qualification kinds appear as a shop's licence ``kind`` and as a category's ``qualification``;
+        # one enum, under the name the schema has always given it.
+        "KindEnum": "vendors.models.QualificationKind",
     },
 }
 

@@ -126,6 +126,15 @@ class VendorStatus(models.TextChoices):
     CLOSED = "closed", _("closed")
 
 
+class CreditGrade(models.TextChoices):
+    """Grades of the credit registry (credit issue); a shop without records is unrated (blank)."""
+
+    A = "A", "A"
+    B = "B", "B"
+    C = "C", "C"
+    D = "D", "D"
+
+
 class Vendor(models.Model):
     """A shop. Its legal identity (USCC or ID number) holds at most one shop that is not closed."""
 
@@ -146,6 +155,9 @@ class Vendor(models.Model):
     license_image = models.FileField(
         _("business licence"), storage=private_storage, upload_to=_document_path, blank=True
     )
+    # The grade of the shop's legal identity in the credit registry, copied here by the credit issue's
+    # recomputation so that product lists can filter and rank on it without a cross-app query.
+    credit_grade = models.CharField(_("credit grade"), max_length=1, choices=CreditGrade.choices, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=VendorStatus.choices, default=VendorStatus.ACTIVE
     )

@@ -116,7 +116,7 @@ class VendorSerializer(serializers.ModelSerializer):
         ]
 
     def get_credit_grade(self, obj: Vendor) -> str | None:
-        return None  # graded by the credit issue
+        return obj.credit_grade or None  # unrated until the credit registry grades the shop
 
     def get_rating(self, obj: Vendor) -> str | None:
         return None  # reviews arrive with the orders issue

@@ -104,11 +104,65 @@ def test_search(api_client, catalog_items, query, expected):
     assert names(api_client, query) == expected
 
 
-def test_search_ranks_by_relevance_then_sales(api_client, herb_shop):
+def test_search_ranks_name_matches_first_then_popularity(api_client, herb_shop):
     add(herb_shop, "核桃仁", "Walnut kernels", "walnuts", sales=5, code="K1")
     add(herb_shop, "核桃礼盒", "Walnut gift box", "gift-boxes", sales=90, code="K2")
-    found = names(api_client, "核桃")
-    assert sorted(found) == ["核桃仁", "核桃礼盒"]
+    add(herb_shop, "薄皮果仁", "Thin-skin kernels", "walnuts", sales=100, code="K3")  # category match only
+    assert names(api_client, "核桃") == ["核桃礼盒", "核桃仁", "薄皮果仁"]
+    # Page by page across the two tiers: the same order, no product twice or missing.
+    pages = [
+        api_client.get("/api/v1/products/", {"search": "核桃", "page_size": 1, "page": n}).json()
+        for n in (1, 2, 3)
+    ]
+    assert [p["results"][0]["name"] for p in pages] == ["核桃礼盒", "核桃仁", "薄皮果仁"]
+    assert {p["count"] for p in pages} == {3}
+    assert pages[2]["next"] is None
+    # An explicit ordering replaces relevance.
+    by_price = api_client.get("/api/v1/products/", {"search": "核桃", "ordering": "-sales"}).json()
+    assert [p["name"] for p in by_price["results"]] == ["薄皮果仁", "核桃礼盒", "核桃仁"]
+
+
+def test_credit_grade_weighs_popularity_and_filters(api_client, herb_shop, bureau):
+    from gansu_mall.accounts.tests.factories import UserFactory
+    from vendors.tests.factories import make_uscc, open_shop
+
+    other = open_shop(
+        UserFactory(username="other_seller"), bureau, shop_name="岷州药行", uscc=make_uscc("91621100")
+    )
+    from vendors.services import qualification_add
+    from vendors.tests.factories import jpeg
+
+    qualification_add(
+        vendor=other,
+        actor_role="owner",
+        actor=other.memberships.first().user,
+        kind="herb",
+        number="Q-2",
+        expires_on=herb_shop.qualifications.first().expires_on,
+        document=jpeg(),
+    )
+    a = add(herb_shop, "当归片", "Angelica slices", "herb-slices", sales=100, code="G1")
+    d = add(other, "当归头", "Angelica heads", "herb-slices", sales=110, code="G2")
+    services.product_refresh_summary(product_ids=[a.pk, d.pk])
+    assert names(api_client, "当归") == ["当归头", "当归片"]  # both unrated: sales decide
+    type(herb_shop).objects.filter(pk=herb_shop.pk).update(credit_grade="A")
+    type(other).objects.filter(pk=other.pk).update(credit_grade="D")
+    assert services.vendor_products_refresh(vendor_id=herb_shop.pk) == 1
+    services.vendor_products_refresh(vendor_id=other.pk)
+    assert list(
+        Product.objects.order_by("pk").filter(pk__in=[a.pk, d.pk]).values_list("popularity", flat=True)
+    ) == [
+        120,  # 100 × 120 %
+        55,  # 110 × 50 %
+    ]
+    assert names(api_client, "当归") == ["当归片", "当归头"]
+    listed = api_client.get("/api/v1/products/", {"search": "当归", "min_grade": "B"}).json()
+    assert [(p["name"], p["vendor"]["credit_grade"]) for p in listed["results"]] == [("当归片", "A")]
+    assert api_client.get("/api/v1/products/", {"min_grade": "D"}).json()["count"] == 2
+    refused = api_client.get("/api/v1/products/", {"min_grade": "E"})
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "validation_error"
+    assert "min_grade" in refused.json()["fields"]
 
 
 def test_new_synonyms_reach_the_index(api_client, catalog_items):
@@ -119,9 +173,29 @@ def test_new_synonyms_reach_the_index(api_client, catalog_items):
     assert names(api_client, "山核桃") == ["成县薄壳核桃"]
 
 
-def test_search_query_count_is_constant(api_client, catalog_items, django_assert_max_num_queries):
-    with django_assert_max_num_queries(5):  # synonyms, count, page, SKUs, images
-        api_client.get("/api/v1/products/", {"search": "核桃"})
+@pytest.mark.parametrize("query", ["核桃", "ht"])
+def test_search_query_count_is_constant(api_client, herb_shop, django_assert_num_queries, query):
+    add(herb_shop, "成县核桃", "Walnuts", "walnuts", sales=1, code="N0")
+    # synonyms, count of each relevance tier, the page, its SKUs, its images
+    with django_assert_num_queries(6) as one:
+        assert api_client.get("/api/v1/products/", {"search": query}).json()["count"] == 1
+    for i in range(1, 50):
+        add(herb_shop, f"核桃{i}", f"Walnuts {i}", "walnuts", sales=i, code=f"N{i}")
+    with django_assert_num_queries(len(one.captured_queries)):
+        page = api_client.get("/api/v1/products/", {"search": query, "page_size": 50}).json()
+    assert page["count"] == 50
+    assert len(page["results"]) == 50
+
+
+def test_search_page_query_count_is_constant(client, herb_shop, django_assert_num_queries):
+    add(herb_shop, "成县核桃", "Walnuts", "walnuts", sales=1, code="N0")
+    with django_assert_num_queries(10) as one:
+        assert client.get("/search/", {"q": "核桃"}).status_code == 200
+    for i in range(1, 50):
+        add(herb_shop, f"核桃{i}", f"Walnuts {i}", "walnuts", sales=i, code=f"N{i}")
+    with django_assert_num_queries(len(one.captured_queries)):
+        response = client.get("/search/", {"q": "核桃"})
+    assert response.context["count"] == 50
 
 
 def test_bureau_keeps_synonyms_on_a_page(

@@ -116,3 +116,45 @@ def test_seller_adds_a_product_with_a_photo(page, shop, tmp_path):
     assert page.locator(".gallery img").count() == 1
     page.goto("/search/?q=hetaoren")
     assert page.get_by_test_id("results").locator(".product-card").count() == 1
+
+
+def test_seller_registers_a_lot_and_fails_its_inspection(page, shop):
+    product = services.product_create(
+        vendor=shop,
+        data=services.ProductInput(
+            name="兰州百合鲜品",
+            category="walnuts",
+            origin_county_code="620102",
+            status="active",
+            storage="chilled",
+            shelf_life_days=20,
+            skus=[services.SkuInput(code="LH-500", spec="500 g", price="38.00", stock=0, weight_grams=520)],
+        ),
+    )
+    page.goto("/accounts/login/?lang=en")
+    page.locator("#id_username").fill("seller")
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("form button.button-primary").click()
+    page.wait_for_url("**/")
+    page.goto(f"/seller/{shop.slug}/products/{product.pk}/")
+    page.get_by_test_id("lots-link").click()
+    page.locator("#id_quantity").fill("80")
+    page.locator("#id_base_name").fill("西果园百合基地")
+    page.locator("#id_harvested_on").fill((timezone.localdate() - timedelta(days=2)).isoformat())
+    page.locator("form button.button-primary").click()
+    page.wait_for_url("**/batches/*/")
+    code = page.get_by_test_id("batch-code").inner_text()
+    assert page.get_by_test_id("batch-remaining").inner_text() == "80 / 80"
+    assert product.skus.get().stock == 80
+    page.locator("#id_event_type").select_option("inspect")
+    page.locator("#id_occurred_at").fill(timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
+    page.locator("#id_location").fill("兰州市食品检验所")
+    page.locator("#id_summary").fill("二氧化硫超标")
+    page.locator("#id_result").select_option("fail")
+    page.locator("form button.button-primary").click()
+    page.wait_for_url("**/batches/*/")
+    expect(page.get_by_test_id("batch-blocked")).to_contain_text("二氧化硫超标")
+    assert product.skus.get().stock == 0
+    page.goto(f"/trace/{code}/?lang=zh-hans")
+    expect(page.get_by_test_id("trace-blocked")).to_contain_text("该批次已停售")
+    assert "检验" in page.get_by_test_id("trace-events").inner_text()

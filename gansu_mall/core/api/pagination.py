@@ -1,6 +1,8 @@
 import hashlib
+from typing import Any
 
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 from rest_framework.pagination import PageNumberPagination as _DrfPageNumberPagination
@@ -9,27 +11,78 @@ COUNT_CACHE_SECONDS = 60
 COUNT_CACHE_MIN = 1000
 
 
+def cached_count(queryset: Any) -> int:
+    """``queryset.count()``, cached for COUNT_CACHE_SECONDS when it is COUNT_CACHE_MIN or more, keyed by the
+    query's SQL: a count over 100,000 products costs more than the page itself, and a total that is a
+    minute old is as useful to a shopper. Small counts, where a stale total would hide a row, are always
+    taken afresh."""
+    query = getattr(queryset, "query", None)
+    if query is None:
+        return len(queryset)
+    try:
+        sql, params = query.sql_with_params()
+    except EmptyResultSet:  # an empty result set (.none()) has no SQL
+        return 0
+    key = "count:" + hashlib.sha256(f"{sql}|{params!r}".encode()).hexdigest()
+    cached = cache.get(key)
+    if cached is None:
+        cached = queryset.count()
+        if cached >= COUNT_CACHE_MIN:
+            cache.set(key, cached, COUNT_CACHE_SECONDS)
+    return int(cached)
+
+
+class ChainedResults:
+    """Several ordered querysets read one after the other as one list (the relevance tiers of a search):
+    a page is sliced from whichever of them it falls in, each with its own index-backed query."""
+
+    ordered = True
+
+    def __init__(self, parts: list[Any], whole: Any = None) -> None:
+        """``whole``, when given, is the union of the parts: the last part is then counted as the whole
+        less the others, so that the costly count (the whole, usually large and cached) is the one taken."""
+        self.parts = parts
+        self.whole = whole
+        self._counts: list[int] | None = None
+
+    def counts(self) -> list[int]:
+        if self._counts is None:
+            if self.whole is not None and self.parts:
+                first = [cached_count(part) for part in self.parts[:-1]]
+                self._counts = [*first, max(cached_count(self.whole) - sum(first), 0)]
+            else:
+                self._counts = [cached_count(part) for part in self.parts]
+        return self._counts
+
+    def count(self) -> int:
+        return sum(self.counts())
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, item: slice) -> list[Any]:
+        if not isinstance(item, slice) or item.step not in (None, 1):
+            raise TypeError("ChainedResults takes plain slices")
+        start, stop = item.start or 0, item.stop if item.stop is not None else self.count()
+        rows: list[Any] = []
+        offset = 0
+        for part, size in zip(self.parts, self.counts(), strict=True):
+            if stop <= offset:
+                break
+            if size and start < offset + size:
+                rows.extend(part[max(start - offset, 0) : min(stop - offset, size)])
+            offset += size
+        return rows
+
+
 class CachedCountPaginator(Paginator):
-    """Counts of large lists (COUNT_CACHE_MIN rows or more) are cached for a minute, keyed by their SQL: a
-    count over 100,000 products costs more than the page itself, and a total that is a minute old is as
-    useful to a shopper. Small lists, where a stale total would hide a row, are always counted afresh."""
+    """A paginator whose count goes through ``cached_count`` (and over every part of ChainedResults)."""
 
     @cached_property
     def count(self) -> int:
-        query = getattr(self.object_list, "query", None)
-        if query is None:
-            return super().count
-        try:
-            sql, params = query.sql_with_params()
-        except Exception:  # an empty result set (.none()) has no SQL
-            return super().count
-        key = "count:" + hashlib.sha256(f"{sql}|{params!r}".encode()).hexdigest()
-        cached = cache.get(key)
-        if cached is None:
-            cached = super().count
-            if cached >= COUNT_CACHE_MIN:
-                cache.set(key, cached, COUNT_CACHE_SECONDS)
-        return int(cached)
+        if isinstance(self.object_list, ChainedResults):
+            return self.object_list.count()
+        return cached_count(self.object_list)
 
 
 class PageNumberPagination(_DrfPageNumberPagination):
