@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from catalog.models import Product, Storage
 from catalog.search import search_products
 from catalog.selectors import category_with_descendants
 from vendors.models import CreditGrade
+
+
+class NullsLastOrderingFilter(django_filters.OrderingFilter):
+    """Orderings with unrated (null) products last, whichever way they sort."""
+
+    def get_ordering_value(self, param: str) -> Any:
+        value = super().get_ordering_value(param)
+        descending = value.startswith("-")
+        field = F(value.lstrip("-"))
+        return field.desc(nulls_last=True) if descending else field.asc(nulls_last=True)
 
 
 class ProductFilter(django_filters.FilterSet):
@@ -24,8 +36,8 @@ class ProductFilter(django_filters.FilterSet):
     storage = django_filters.ChoiceFilter(choices=Storage.choices)
     min_grade = django_filters.ChoiceFilter(choices=CreditGrade.choices, method="filter_min_grade")
     search = django_filters.CharFilter(method="filter_search")
-    ordering = django_filters.OrderingFilter(
-        fields=(("price", "price"), ("sales", "sales"), ("created_at", "created")),
+    ordering = NullsLastOrderingFilter(
+        fields=(("price", "price"), ("sales", "sales"), ("created_at", "created"), ("rating", "rating")),
     )
 
     class Meta:

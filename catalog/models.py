@@ -77,6 +77,9 @@ class Product(TimeStampedModel):
     # Sales weighted by the shop's credit grade (catalog.services.product_refresh_summary): the order of
     # search results after relevance, and of the storefront's "popular" lists.
     popularity = models.PositiveIntegerField(default=0)
+    # Average of the buyers' ratings (1–5) and how many there are, kept by the orders app's reviews.
+    rating = models.DecimalField(_("rating"), max_digits=3, decimal_places=2, null=True, blank=True)
+    rating_count = models.PositiveIntegerField(_("reviews"), default=0)
     # Derived from the SKUs and kept current by catalog.services.product_refresh_summary, so that lists
     # sort and filter on indexed columns instead of aggregating every SKU on every request.
     price = MoneyField(_("lowest price"), null=True, blank=True, db_index=True)
@@ -160,6 +163,8 @@ class Sku(models.Model):
     spec = models.CharField(_("spec"), max_length=60)
     price = MoneyField(_("price"))
     stock = models.IntegerField(_("stock"), default=0)
+    # Units held for orders not yet paid (already taken out of ``stock``, which is what can be bought now).
+    reserved = models.IntegerField(_("reserved"), default=0)
     weight_grams = models.PositiveIntegerField(_("weight (g)"))
     fulfilled_by = models.CharField(
         _("fulfilled by"), max_length=6, choices=FulfilledBy.choices, default=FulfilledBy.VENDOR
@@ -170,6 +175,7 @@ class Sku(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["vendor", "code"], name="sku_code_unique_per_shop"),
             models.CheckConstraint(condition=Q(stock__gte=0), name="sku_stock_not_negative"),
+            models.CheckConstraint(condition=Q(reserved__gte=0), name="sku_reserved_not_negative"),
             models.CheckConstraint(condition=Q(price__gt=0), name="sku_price_positive"),
             models.CheckConstraint(condition=Q(weight_grams__gt=0), name="sku_weight_positive"),
         ]

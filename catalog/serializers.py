@@ -79,6 +79,7 @@ class ProductListSerializer(serializers.ModelSerializer):
             "thumbnail_url",
             "gi_certified",
             "rating",
+            "rating_count",
             "sales",
             "in_stock",
             "storage",
@@ -97,7 +98,7 @@ class ProductListSerializer(serializers.ModelSerializer):
         return bool(obj.gi_certificate)
 
     def get_rating(self, obj: Product) -> str | None:
-        return None  # reviews arrive with orders
+        return f"{obj.rating:.2f}" if obj.rating is not None else None
 
     def get_poverty_relief(self, obj: Product) -> bool:
         return obj.origin_county.poverty_relief

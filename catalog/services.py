@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Subquery, Value, When
+from django.db.models.functions import Greatest
 from django.utils.translation import gettext as _
 
 from catalog.errors import CatalogErrorCode
@@ -350,3 +351,96 @@ def vendor_products_refresh(*, vendor_id: int) -> int:
     for start in range(0, len(ids), 1000):
         product_refresh_summary(product_ids=ids[start : start + 1000])
     return len(ids)
+
+
+# --- Stock held and sold by orders ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StockLine:
+    sku_id: int
+    quantity: int
+
+
+def _merged(lines: list[StockLine]) -> list[tuple[int, int]]:
+    """Quantities per SKU in SKU-id order: every writer locks SKU rows in the same order (no deadlocks)."""
+    totals: dict[int, int] = {}
+    for line in lines:
+        if line.quantity <= 0:
+            raise _invalid({"quantity": [_("Give a quantity above zero.")]})
+        totals[line.sku_id] = totals.get(line.sku_id, 0) + line.quantity
+    return sorted(totals.items())
+
+
+def _require_transaction() -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("stock changes belong inside the caller's transaction")
+
+
+def stock_reserve(*, lines: list[StockLine]) -> None:
+    """Hold units for an unpaid order: each SKU's row is updated only if it has enough (``stock >= n``), in
+    SKU-id order, with ``stock >= 0`` enforced by the database behind it; overselling is impossible under
+    any concurrency. A short SKU → 409 ``out_of_stock`` naming every short SKU, and the caller's transaction
+    rolls back what was taken."""
+    _require_transaction()
+    short: list[int] = []
+    for sku_id, quantity in _merged(lines):
+        taken = Sku.objects.filter(pk=sku_id, stock__gte=quantity).update(
+            stock=F("stock") - quantity, reserved=F("reserved") + quantity
+        )
+        if not taken:
+            short.append(sku_id)
+    if short:
+        raise ApplicationError(
+            code=CatalogErrorCode.OUT_OF_STOCK,
+            message=_("Not enough in stock: %(count)d item(s) cannot be bought in that quantity.")
+            % {"count": len(short)},
+            extra={"skus": short},
+        )
+    _refresh_for(sku_ids=[sku_id for sku_id, _q in _merged(lines)])
+
+
+def stock_release(*, lines: list[StockLine]) -> None:
+    """Give held units back to the sellable stock (an unpaid order cancelled or timed out). The caller
+    guarantees it happens once (it runs with the order's state change, under the order's lock)."""
+    _require_transaction()
+    for sku_id, quantity in _merged(lines):
+        Sku.objects.filter(pk=sku_id).update(stock=F("stock") + quantity, reserved=F("reserved") - quantity)
+    _refresh_for(sku_ids=[sku_id for sku_id, _q in _merged(lines)])
+
+
+def stock_sell(*, lines: list[StockLine]) -> None:
+    """Held units were paid for: they leave ``reserved`` and count as sales of their products."""
+    _require_transaction()
+    sold: dict[int, int] = {}
+    for sku_id, quantity in _merged(lines):
+        Sku.objects.filter(pk=sku_id).update(reserved=F("reserved") - quantity)
+        product_id = Sku.objects.filter(pk=sku_id).values_list("product_id", flat=True).get()
+        sold[product_id] = sold.get(product_id, 0) + quantity
+    for product_id, quantity in sorted(sold.items()):
+        Product.objects.filter(pk=product_id).update(sales=F("sales") + quantity)
+    product_refresh_summary(product_ids=list(sold))
+
+
+def stock_return(*, lines: list[StockLine]) -> None:
+    """Paid units come back before shipping (a refund or cancellation of a paid order): they are sellable
+    again and no longer count as sales."""
+    _require_transaction()
+    returned: dict[int, int] = {}
+    for sku_id, quantity in _merged(lines):
+        Sku.objects.filter(pk=sku_id).update(stock=F("stock") + quantity)
+        product_id = Sku.objects.filter(pk=sku_id).values_list("product_id", flat=True).get()
+        returned[product_id] = returned.get(product_id, 0) + quantity
+    for product_id, quantity in sorted(returned.items()):
+        Product.objects.filter(pk=product_id).update(sales=Greatest(F("sales") - quantity, 0))
+    product_refresh_summary(product_ids=list(returned))
+
+
+def _refresh_for(*, sku_ids: list[int]) -> None:
+    product_ids = list(Sku.objects.filter(pk__in=sku_ids).values_list("product_id", flat=True).distinct())
+    product_refresh_summary(product_ids=product_ids)
+
+
+def product_rating_set(*, product_id: int, rating: Decimal | None, count: int) -> None:
+    """The orders app reports a product's rating after each review (catalog only shows it)."""
+    Product.objects.filter(pk=product_id).update(rating=rating, rating_count=count)

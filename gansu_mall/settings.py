@@ -125,6 +125,7 @@ TEMPLATES = [
                 "gansu_mall.core.context_processors.site",
                 "gansu_mall.accounts.context_processors.roles",
                 "gansu_mall.notifications.context_processors.unread",
+                "orders.context_processors.cart",
             ],
         },
     }
@@ -158,6 +159,13 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "gansu"}}
 
+# Orders: unpaid orders are cancelled (their stock released) after this many minutes; until the logistics
+# fee table arrives every shop's order pays this flat shipping fee (CNY).
+ORDER_PAYMENT_TIMEOUT_MINUTES = ENV.int("ORDER_PAYMENT_TIMEOUT_MINUTES", 30)
+ORDER_FLAT_SHIPPING_FEE = ENV.str("ORDER_FLAT_SHIPPING_FEE", "10.00")
+# Delivered orders the buyer has not confirmed are completed after this many days.
+ORDER_AUTO_CONFIRM_DAYS = ENV.int("ORDER_AUTO_CONFIRM_DAYS", 10)
+
 # Anonymous product lists and search pages are served from the cache for this long (0: off).
 PUBLIC_CACHE_SECONDS = 0 if TESTING else ENV.int("PUBLIC_CACHE_SECONDS", 30)
 
@@ -172,8 +180,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = ENV.int("CELERY_TASK_SOFT_TIME_LIMIT", 60)
 CELERY_TASK_TIME_LIMIT = ENV.int("CELERY_TASK_TIME_LIMIT", 90)
-# Above the longest countdown/ETA any task uses, so an unacknowledged task is not redelivered early.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": ENV.int("CELERY_VISIBILITY_TIMEOUT", 3 * 3600)}
+# Above the longest countdown/ETA any task uses (the payment sandbox's 15 h notification retry), so an
+# unacknowledged task is not redelivered early.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": ENV.int("CELERY_VISIBILITY_TIMEOUT", 16 * 3600)}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Asia/Shanghai"
 # Without a broker (the demo) tasks run in-process, right away.
@@ -187,6 +196,26 @@ CELERY_BEAT_SCHEDULE = {
     "expire-batches": {  # lots past their best-before date leave the sellable stock
         "task": "catalog.tasks.expire_batches",
         "schedule": crontab(hour=0, minute=5),
+    },
+    "expire-unpaid-payments": {  # unpaid orders time out and release their stock
+        "task": "orders.tasks.expire_unpaid_payments",
+        "schedule": timedelta(minutes=1),
+    },
+    "expire-groups": {  # group buys that did not fill in time: refunds and stock back
+        "task": "orders.tasks.expire_groups",
+        "schedule": timedelta(minutes=1),
+    },
+    "reconcile-reserved": {  # held-stock counters against orders awaiting payment
+        "task": "orders.tasks.reconcile_reserved",
+        "schedule": timedelta(hours=1),
+    },
+    "retry-approved-refunds": {
+        "task": "orders.tasks.retry_approved_refunds",
+        "schedule": timedelta(hours=1),
+    },
+    "auto-confirm-delivered": {
+        "task": "orders.tasks.auto_confirm_delivered",
+        "schedule": crontab(hour=3, minute=30),
     },
 }
 
@@ -276,6 +305,19 @@ EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = ENV.str("DEFAULT_FROM_EMAIL", "甘肃馆 Gansu Pavilion <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ADMINS = [("Admin", addr) for addr in ENV.list("ADMIN_EMAILS", [])]
+
+# --- Payments (Alipay) ----------------------------------------------------------------------------
+# The site's public address, for the URLs given to the payment gateway (notify_url, return_url) and the
+# sandbox gateway's own URL.
+SITE_URL = ENV.str("SITE_URL", "http://127.0.0.1:8000")
+# Alipay open platform (API.md, "Cart, checkout, payments, orders"): the application's id, the platform's
+# private key (signs requests) and Alipay's public key (verifies notifications and responses); each key as
+# PEM text, a bare base64 body or a path to a file. With none of the three the built-in sandbox gateway
+# (orders/payments/sandbox.py) stands in for Alipay; once any is set the sandbox answers 404.
+ALIPAY_APP_ID = ENV.str("ALIPAY_APP_ID")
+ALIPAY_APP_PRIVATE_KEY = ENV.str("ALIPAY_APP_PRIVATE_KEY")
+ALIPAY_PUBLIC_KEY = ENV.str("ALIPAY_PUBLIC_KEY")
+ALIPAY_GATEWAY_URL = ENV.str("ALIPAY_GATEWAY_URL", "https://openapi.alipay.com/gateway.do")
 
 # --- Security -------------------------------------------------------------------------------------
 # Proxies in front of the application (a TLS terminator, a load balancer) whose X-Forwarded-For and

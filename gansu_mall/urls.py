@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("gansu_mall.regions.api_urls")),
     path("", include("vendors.api_urls")),
     path("", include("catalog.api_urls")),
+    path("", include("orders.api_urls")),
     path("notifications/", NotificationListApi.as_view(), name="notification-list"),
     path("notifications/read/", NotificationReadApi.as_view(), name="notification-read"),
 ]
@@ -23,6 +24,9 @@ urlpatterns = [
     path("bureau/regions/", include("gansu_mall.regions.urls")),
     path("", include("catalog.urls")),
     path("", include("vendors.urls")),
+    path("", include("orders.urls")),
+    # The built-in payment sandbox (refuses to serve when real Alipay settings are configured).
+    path("sandbox/", include("orders.payments.sandbox_urls")),
     path("notifications/", include("gansu_mall.notifications.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -99,3 +99,27 @@ def test_seed_demo_lists_the_specialties_in_licensed_shops(settings, api_client)
     assert Product.objects.get(name="陇西黄芪").category.slug == "herb-roots"
     found = api_client.get("/api/v1/products/", {"search": "hetao"}).json()
     assert {p["name"] for p in found["results"]} >= {"成县核桃"}
+
+
+def test_seed_demo_gives_the_demo_buyer_orders_in_every_state(settings, capsys):
+    from orders.models import Order
+    from orders.services.payments import reserved_reconcile
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert "Demo orders of demo_buyer: 7 new." in out
+    assert "Demo orders of demo_buyer: 0 new." in out
+    statuses = sorted(Order.objects.filter(buyer__username="demo_buyer").values_list("status", flat=True))
+    assert statuses == [
+        "cancelled",
+        "completed",
+        "completed",
+        "paid",
+        "pending_payment",
+        "pending_payment",
+        "shipped",
+    ]
+    assert Order.objects.values("vendor").distinct().count() == 3
+    assert reserved_reconcile() == []

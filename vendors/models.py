@@ -158,6 +158,9 @@ class Vendor(models.Model):
     # The grade of the shop's legal identity in the credit registry, copied here by the credit issue's
     # recomputation so that product lists can filter and rank on it without a cross-app query.
     credit_grade = models.CharField(_("credit grade"), max_length=1, choices=CreditGrade.choices, blank=True)
+    # Average rating of the shop's reviewed order items and their number (kept by the orders app).
+    rating = models.DecimalField(_("rating"), max_digits=3, decimal_places=2, null=True, blank=True)
+    rating_count = models.PositiveIntegerField(_("reviews"), default=0)
     status = models.CharField(
         _("status"), max_length=10, choices=VendorStatus.choices, default=VendorStatus.ACTIVE
     )

@@ -119,7 +119,7 @@ class VendorSerializer(serializers.ModelSerializer):
         return obj.credit_grade or None  # unrated until the credit registry grades the shop
 
     def get_rating(self, obj: Vendor) -> str | None:
-        return None  # reviews arrive with the orders issue
+        return f"{obj.rating:.2f}" if obj.rating is not None else None
 
     def get_legal_name(self, obj: Vendor) -> str | None:
         # Licence information of enterprises is public (E-Commerce Law art. 15); a person's name is not.

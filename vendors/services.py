@@ -775,3 +775,8 @@ def qualification_revoke(*, qualification: Qualification, actor: User, reason: s
                 link="/seller/",
             )
     return locked
+
+
+def vendor_rating_set(*, vendor_id: int, rating: object, count: int) -> None:
+    """The orders app reports a shop's rating after each review of its order items."""
+    Vendor.objects.filter(pk=vendor_id).update(rating=rating, rating_count=count)

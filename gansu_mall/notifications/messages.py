@@ -56,6 +56,52 @@ MESSAGES: dict[str, NotificationText] = {
     "qualification_revoked": NotificationText(
         _("Qualification revoked"), _("The bureau revoked the {kind} qualification of “{shop}”: {reason}")
     ),
+    # Orders: {number}, {shop}, {total}
+    "order_placed": NotificationText(
+        _("Order placed"), _("Order {number} from “{shop}” ({total} CNY) is waiting for your payment.")
+    ),
+    "order_received": NotificationText(
+        _("New order"), _("Order {number} ({total} CNY) was placed; it is not paid yet.")
+    ),
+    "order_paid": NotificationText(_("Payment received"), _("Order {number} from “{shop}” is paid.")),
+    "order_paid_shop": NotificationText(
+        _("Order paid: ship it"), _("Order {number} ({total} CNY) is paid and waits to be shipped.")
+    ),
+    "order_shipped": NotificationText(_("Order shipped"), _("“{shop}” shipped order {number}.")),
+    "order_cancelled": NotificationText(_("Order cancelled"), _("Order {number} was cancelled.")),
+    "order_timed_out": NotificationText(
+        _("Order cancelled"), _("Order {number} was not paid in time and was cancelled.")
+    ),
+    "order_completed": NotificationText(
+        _("Order completed"), _("The buyer confirmed receipt of order {number}.")
+    ),
+    # Refunds: {number} (the order), {amount}, {shop}
+    "refund_requested": NotificationText(
+        _("Refund requested"), _("The buyer of order {number} asks for {amount} CNY back.")
+    ),
+    "refund_approved": NotificationText(
+        _("Refund approved"), _("{amount} CNY of order {number} is on its way back to the buyer.")
+    ),
+    "refund_rejected": NotificationText(
+        _("Refund refused"),
+        _("“{shop}” refused the refund on order {number}; you may take it to the bureau."),
+    ),
+    "refund_escalated": NotificationText(
+        _("Refund taken to the bureau"), _("The refund on order {number} is now with the commerce bureau.")
+    ),
+    "refund_arbitrated": NotificationText(
+        _("Bureau decision on a refund"), _("The commerce bureau decided the refund on order {number}.")
+    ),
+    "refund_done": NotificationText(_("Money refunded"), _("{amount} CNY of order {number} was refunded.")),
+    "group_filled": NotificationText(
+        _("Your group is complete"), _("The group of order {number} filled: the shop will ship it.")
+    ),
+    "group_failed": NotificationText(
+        _("Your group did not fill"),
+        _(
+            "The group of order {number} did not fill in time; the order is cancelled and any payment refunded."
+        ),
+    ),
 }
 
 

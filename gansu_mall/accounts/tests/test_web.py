@@ -121,7 +121,7 @@ def test_password_change_needs_sign_in(client):
 def test_profile_shows_roles(client, django_assert_max_num_queries):
     user = UserFactory(username="boss", roles=["bureau"], roles__scope=["621200"])
     client.force_login(user)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         response = client.get("/accounts/profile/?lang=en")
     html = response.content.decode()
     assert response.status_code == 200

@@ -22,7 +22,7 @@ def test_celery_configuration():
     assert conf.result_serializer == "json"
     assert conf.task_acks_late is True
     assert conf.task_reject_on_worker_lost is True
-    assert conf.broker_transport_options["visibility_timeout"] == 3 * 3600
+    assert conf.broker_transport_options["visibility_timeout"] == 16 * 3600
     assert (conf.task_soft_time_limit, conf.task_time_limit) == (60, 90)
     assert conf.worker_prefetch_multiplier == 1
     assert conf.beat_schedule["housekeeping"]["task"] == "gansu_mall.core.tasks.housekeeping"

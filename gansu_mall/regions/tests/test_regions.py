@@ -159,7 +159,7 @@ def test_county_page_needs_bureau(client):
 
 def test_county_page_lists_every_county_with_constant_queries(client, django_assert_max_num_queries):
     client.force_login(UserFactory(username="bureau", roles=["bureau"]))
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         response = client.get("/bureau/regions/")
     html = response.content.decode()
     assert html.count('<tr id="county-') == 88

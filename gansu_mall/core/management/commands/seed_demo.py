@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from catalog.demo import seed_demo_catalog
 from gansu_mall.accounts.demo import DEMO_ACCOUNTS, seed_demo_accounts
+from orders.demo import seed_demo_orders
 from vendors.demo import DEMO_SHOPS, seed_demo_vendors
 
 
@@ -38,3 +39,5 @@ class Command(BaseCommand):
         )
         products = seed_demo_catalog()
         self.stdout.write(self.style.SUCCESS(f"Demo products: {products} new."))
+        orders = seed_demo_orders()
+        self.stdout.write(self.style.SUCCESS(f"Demo orders of demo_buyer: {orders} new."))

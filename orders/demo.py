@@ -1,0 +1,87 @@
+"""Demo orders for ``seed_demo``: the demo buyer's orders in every state, from several demo shops."""
+
+from __future__ import annotations
+
+from catalog.models import FulfilledBy, Sku
+from gansu_mall.accounts.models import User
+from orders.models import Order
+from orders.services.addresses import AddressInput, address_create
+from orders.services.checkout import CheckoutLine, CheckoutResult, checkout, request_fingerprint
+from orders.services.orders import order_cancel_unpaid, order_confirm_receipt, order_ship
+from orders.services.payments import payment_mark_paid
+
+ADDRESS = AddressInput(
+    recipient="王小明",
+    phone="13800138000",
+    province_code="620000",
+    county_code="620102",
+    detail="城关区张掖路 88 号",
+)
+TRACKING = ["SF1400000000001", "SF1400000000002", "SF1400000000003"]
+
+
+def _skus() -> list[Sku]:
+    """One vendor-shipped SKU from each demo shop that has stock."""
+    chosen: dict[int, Sku] = {}
+    rows = (
+        Sku.objects.filter(
+            vendor__memberships__role="owner",
+            vendor__memberships__user__username__startswith="demo_",
+            product__status="active",
+            fulfilled_by=FulfilledBy.VENDOR,
+            stock__gte=10,
+        )
+        .select_related("vendor")
+        .order_by("vendor_id", "id")
+    )
+    for sku in rows:
+        chosen.setdefault(sku.vendor_id, sku)
+    return list(chosen.values())
+
+
+def _place(buyer: User, key: str, skus: list[Sku]) -> CheckoutResult:
+    lines = [CheckoutLine(sku_id=sku.pk, quantity=1 + n % 2) for n, sku in enumerate(skus)]
+    return checkout(
+        buyer=buyer,
+        address=ADDRESS,
+        lines=lines,
+        note="",
+        idempotency_key=key,
+        fingerprint=request_fingerprint(key),
+    )
+
+
+def _owner(order: Order) -> User:
+    return order.vendor.memberships.get(role="owner").user
+
+
+def seed_demo_orders() -> int:
+    """Orders of demo_buyer in every state; nothing when they exist already. Returns how many were new."""
+    buyer = User.objects.filter(username="demo_buyer").first()
+    if buyer is None or Order.objects.filter(buyer=buyer).exists():
+        return 0
+    skus = _skus()
+    if len(skus) < 3:
+        return 0
+    address_create(user=buyer, data=ADDRESS, make_default=True)
+    # Awaiting payment: one checkout from two shops (pay it on the order page; it times out after
+    # ORDER_PAYMENT_TIMEOUT_MINUTES if left, like any other).
+    _place(buyer, "demo-pending", skus[:2])
+    # Paid, waiting for the shop to ship.
+    paid = _place(buyer, "demo-paid", skus[1:2])
+    payment_mark_paid(payment_id=paid.payment.pk, provider="alipay", trade_no="DEMO-PAID")
+    # Shipped.
+    shipped = _place(buyer, "demo-shipped", skus[2:3])
+    payment_mark_paid(payment_id=shipped.payment.pk, provider="alipay", trade_no="DEMO-SHIPPED")
+    order = shipped.orders[0]
+    order_ship(order=order, actor=_owner(order), carrier="sf", tracking_number=TRACKING[0])
+    # Completed (received).
+    done = _place(buyer, "demo-completed", [skus[0], skus[2]])
+    payment_mark_paid(payment_id=done.payment.pk, provider="alipay", trade_no="DEMO-COMPLETED")
+    for n, order in enumerate(done.orders, start=1):
+        order_ship(order=order, actor=_owner(order), carrier="sf", tracking_number=TRACKING[n])
+        order_confirm_receipt(order=order, actor=buyer)
+    # Cancelled before paying.
+    cancelled = _place(buyer, "demo-cancelled", skus[:1])
+    order_cancel_unpaid(order=cancelled.orders[0], actor=buyer, reason="下错了规格")
+    return Order.objects.filter(buyer=buyer).count()

@@ -1,0 +1,299 @@
+"""After-sales: refunds before and after shipping, the shop's decision, escalation, the bureau's arbitration.
+
+    before shipping (paid, awaiting_group): the buyer asks → approved at once, the order is cancelled and
+        its units are sellable again
+    after shipping: requested → approved (shop) | rejected (shop, with a reason) → escalated (buyer)
+        → approved | closed (bureau, with a note)
+    approved → refunded, when the gateway has returned the money (``refund_execute``, a task run after
+        commit: the gateway call is never made inside a transaction or under a lock, and the refund number
+        makes a repeated call a no-op at the gateway)
+
+Refunds of an order never add up to more than its total (checked under the order's lock).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from decimal import Decimal, InvalidOperation
+from functools import partial
+
+from django.db import transaction
+from django.db.models import Sum
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalog.services import stock_return
+from gansu_mall.accounts.models import User
+from gansu_mall.core.errors import ApplicationError
+from gansu_mall.core.errors import invalid as _invalid
+from gansu_mall.core.money import format_money, to_money
+from gansu_mall.notifications.services import notify
+from orders.errors import OrderErrorCode
+from orders.models import Order, OrderStatus, Refund, RefundEvent, RefundKind, RefundStatus
+from orders.services.orders import order_transition, shop_staff, stock_lines
+
+logger = logging.getLogger(__name__)
+R = RefundStatus
+OPEN = (R.REQUESTED, R.APPROVED, R.REFUNDED, R.REJECTED, R.ESCALATED)  # all but closed: they hold money
+BEFORE_SHIPPING = (OrderStatus.PAID, OrderStatus.AWAITING_GROUP)
+AFTER_SHIPPING = (OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED)
+TRANSITIONS: dict[str, set[str]] = {
+    R.REQUESTED: {R.APPROVED, R.REJECTED, R.CLOSED},
+    R.REJECTED: {R.ESCALATED, R.CLOSED},
+    R.ESCALATED: {R.APPROVED, R.CLOSED},
+    R.APPROVED: {R.REFUNDED},
+    R.REFUNDED: set(),
+    R.CLOSED: set(),
+}
+
+
+def _number() -> str:
+    return f"R{timezone.localdate():%Y%m%d}{secrets.randbelow(10**10):010d}"
+
+
+def _transition(refund: Refund, to: str, actor: User | None, note: str = "") -> None:
+    current = refund.status
+    if to not in TRANSITIONS[current]:
+        raise ApplicationError(
+            code=OrderErrorCode.INVALID_TRANSITION,
+            message=_("A refund that is “%(current)s” cannot become “%(to)s”.")
+            % {"current": RefundStatus(current).label, "to": RefundStatus(to).label},
+            extra={"status": current},
+        )
+    refund.status = to
+    fields = ["status", "updated_at"]
+    if to == R.REFUNDED:
+        refund.refunded_at = timezone.now()
+        fields.append("refunded_at")
+    refund.save(update_fields=fields)
+    RefundEvent.objects.create(refund=refund, from_status=current, to_status=to, actor=actor, note=note[:500])
+
+
+def _notify(refund: Refund, kind: str, *, buyer: bool = True, shop: bool = True) -> None:
+    order = refund.order
+    params: dict[str, object] = {
+        "number": order.number,
+        "amount": format_money(refund.amount),
+        "shop": order.vendor.name,
+    }
+    if buyer:
+        notify(user=order.buyer, kind=kind, params=params, link=f"/orders/{order.pk}/")
+    if shop:
+        for user in shop_staff(order):
+            notify(
+                user=user, kind=kind, params=params, link=f"/seller/{order.vendor.slug}/orders/{order.pk}/"
+            )
+
+
+def _after_commit_execute(refund: Refund) -> None:
+    from orders.tasks import execute_refund
+
+    transaction.on_commit(partial(execute_refund.delay, refund.pk))
+
+
+def _amount(value: object, left: Decimal) -> Decimal:
+    """The amount asked for (all that is left when none is given): above zero, in fen, at most ``left``."""
+    if value in (None, ""):
+        return left
+    try:
+        asked = Decimal(str(value))
+    except InvalidOperation:
+        asked = Decimal("-1")
+    if not asked.is_finite() or asked <= 0 or asked > left or asked != to_money(asked):
+        raise _invalid(
+            {
+                "amount": [
+                    _("Give an amount above zero, in fen, at most %(left)s CNY.")
+                    % {"left": format_money(left)}
+                ]
+            }
+        )
+    return to_money(asked)
+
+
+def refundable(order: Order) -> Decimal:
+    """What is left to refund of an order: its total less every refund not closed."""
+    held = order.refunds.filter(status__in=OPEN).aggregate(s=Sum("amount"))["s"] or Decimal("0")
+    return to_money(order.total - held)
+
+
+def refund_request(
+    *, order: Order, buyer: User, reason: str, amount: object = None, kind: str = RefundKind.REFUND
+) -> Refund:
+    """The buyer asks for money back. Before shipping: the whole order, at once (the order is cancelled,
+    its units sellable again). After shipping: all or part of it, for the shop to decide."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise _invalid({"reason": [_("Say why you want a refund.")]})
+    if kind not in RefundKind.values:
+        raise _invalid({"kind": [_("Choose a refund, or a return and refund.")]})
+    with transaction.atomic():
+        order = (
+            Order.objects.select_for_update(of=("self",)).select_related("vendor", "buyer").get(pk=order.pk)
+        )
+        if order.buyer_id != buyer.pk:
+            raise Http404
+        left = refundable(order)
+        if order.status in BEFORE_SHIPPING:
+            if amount not in (None, "") and _amount(amount, left) != left:
+                raise _invalid({"amount": [_("Before shipping, the whole order is refunded.")]})
+            refund = Refund.objects.create(
+                number=_number(), order=order, buyer=buyer, kind=RefundKind.REFUND, amount=left, reason=reason
+            )
+            RefundEvent.objects.create(refund=refund, to_status=R.REQUESTED, actor=buyer, note=reason)
+            _transition(refund, R.APPROVED, None, _("refunded before shipping"))
+            order_transition(order=order, to=OrderStatus.CANCELLED, actor=buyer, note=reason)
+            stock_return(lines=stock_lines(order))
+            _notify(refund, "refund_approved")
+            _after_commit_execute(refund)
+            return refund
+        if order.status not in AFTER_SHIPPING:
+            raise ApplicationError(
+                code=OrderErrorCode.INVALID_TRANSITION,
+                message=_("This order is not paid: cancel it instead."),
+                extra={"status": order.status},
+            )
+        if order.refunds.filter(status__in=(R.REQUESTED, R.REJECTED, R.ESCALATED)).exists():
+            raise ApplicationError(
+                code=OrderErrorCode.INVALID_TRANSITION,
+                message=_("This order already has a refund request under way."),
+            )
+        if left <= 0:
+            raise ApplicationError(
+                code=OrderErrorCode.INVALID_TRANSITION, message=_("This order has been refunded in full.")
+            )
+        refund = Refund.objects.create(
+            number=_number(), order=order, buyer=buyer, kind=kind, amount=_amount(amount, left), reason=reason
+        )
+        RefundEvent.objects.create(refund=refund, to_status=R.REQUESTED, actor=buyer, note=reason)
+        _notify(refund, "refund_requested", buyer=False)
+    return refund
+
+
+def _locked(refund: Refund) -> Refund:
+    return (
+        Refund.objects.select_for_update(of=("self",))
+        .select_related("order__vendor", "order__buyer")
+        .get(pk=refund.pk)
+    )
+
+
+def refund_approve(*, refund: Refund, actor: User, note: str = "") -> Refund:
+    """The shop agrees: the money goes back."""
+    with transaction.atomic():
+        refund = _locked(refund)
+        _transition(refund, R.APPROVED, actor, note)
+        _notify(refund, "refund_approved", shop=False)
+        _after_commit_execute(refund)
+    return refund
+
+
+def refund_reject(*, refund: Refund, actor: User, reason: str) -> Refund:
+    reason = (reason or "").strip()
+    if not reason:
+        raise _invalid({"reason": [_("Say why the refund is refused.")]})
+    with transaction.atomic():
+        refund = _locked(refund)
+        _transition(refund, R.REJECTED, actor, reason)
+        refund.shop_note = reason[:500]
+        refund.save(update_fields=["shop_note"])
+        _notify(refund, "refund_rejected", shop=False)
+    return refund
+
+
+def refund_escalate(*, refund: Refund, actor: User, note: str = "") -> Refund:
+    """The buyer takes a rejected refund to the commerce bureau."""
+    with transaction.atomic():
+        refund = _locked(refund)
+        _transition(refund, R.ESCALATED, actor, note)
+        _notify(refund, "refund_escalated")
+    return refund
+
+
+def refund_arbitrate(*, refund: Refund, actor: User, decision: str, note: str) -> Refund:
+    """Bureau staff decide an escalated refund: "refund" (the money goes back) or "reject" (closed)."""
+    note = (note or "").strip()
+    errors: dict[str, list[str]] = {}
+    if decision not in ("refund", "reject"):
+        errors["decision"] = [_("Decide refund or reject.")]
+    if not note:
+        errors["note"] = [_("Explain the decision.")]
+    if errors:
+        raise _invalid(errors)
+    with transaction.atomic():
+        refund = _locked(refund)
+        if refund.status != R.ESCALATED:
+            raise ApplicationError(
+                code=OrderErrorCode.INVALID_TRANSITION,
+                message=_("Only refunds taken to the bureau are arbitrated."),
+                extra={"status": refund.status},
+            )
+        _transition(refund, R.APPROVED if decision == "refund" else R.CLOSED, actor, note)
+        refund.arbitration_note = note[:500]
+        refund.save(update_fields=["arbitration_note"])
+        _notify(refund, "refund_arbitrated")
+        if decision == "refund":
+            _after_commit_execute(refund)
+    return refund
+
+
+def refund_execute(*, refund_id: int) -> bool:
+    """Return an approved refund's money through the gateway, then mark it refunded. Safe to run again
+    (the gateway treats a repeated refund number as the same refund). False when there was nothing to do."""
+    from orders.payments.alipay import client_from_settings
+
+    refund = Refund.objects.select_related("order__payment").get(pk=refund_id)
+    if refund.status != R.APPROVED:
+        return False
+    client_from_settings().refund(
+        out_trade_no=refund.order.payment.number,
+        refund_amount=refund.amount,
+        out_request_no=refund.number,
+        reason=refund.reason[:100],
+    )
+    with transaction.atomic():
+        refund = _locked(refund)
+        if refund.status != R.APPROVED:
+            return False
+        _transition(refund, R.REFUNDED, None, _("money returned through the payment gateway"))
+        _notify(refund, "refund_done", shop=False)
+    return True
+
+
+def payment_refund_late(*, order_ids: list[int]) -> list[Refund]:
+    """A payment that arrived after its orders were cancelled (timed out) goes back in full."""
+    refunds = []
+    with transaction.atomic():
+        for order in Order.objects.select_for_update(of=("self",)).filter(pk__in=order_ids).order_by("pk"):
+            if order.refunds.exists():
+                continue
+            refund = Refund.objects.create(
+                number=_number(),
+                order=order,
+                buyer_id=order.buyer_id,
+                amount=order.total,
+                reason=_("Paid after the order was cancelled for lack of payment."),
+                status=R.APPROVED,
+            )
+            RefundEvent.objects.create(refund=refund, to_status=R.APPROVED, note=refund.reason)
+            _after_commit_execute(refund)
+            refunds.append(refund)
+    return refunds
+
+
+def refund_for_failed_group(*, order: Order) -> Refund:
+    """A paid member of a group that did not fill gets the whole order back (the caller has cancelled the
+    order and returned its stock, under the group's lock)."""
+    refund = Refund.objects.create(
+        number=_number(),
+        order=order,
+        buyer_id=order.buyer_id,
+        amount=order.total,
+        reason=_("The group did not fill in time."),
+        status=R.APPROVED,
+    )
+    RefundEvent.objects.create(refund=refund, to_status=R.APPROVED, note=refund.reason)
+    _after_commit_execute(refund)
+    return refund

@@ -1,0 +1,80 @@
+"""Periodic work of orders (Celery beat; see CELERY_BEAT_SCHEDULE)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from orders.payments.tasks import sandbox_notify  # noqa: F401 - registered for the worker
+
+
+@shared_task(name="orders.tasks.expire_unpaid_payments", acks_late=True, soft_time_limit=50, time_limit=60)
+def expire_unpaid_payments() -> dict[str, int]:
+    """Every minute: payments unpaid for ORDER_PAYMENT_TIMEOUT_MINUTES close and their stock is released
+    (the gateway asked first). Idempotent: each payment is re-checked under its lock."""
+    from orders.services.payments import payments_expire
+
+    report = payments_expire()
+    return {"closed": report.closed, "paid_late": report.paid_late}
+
+
+@shared_task(name="orders.tasks.reconcile_reserved", acks_late=True, soft_time_limit=300, time_limit=360)
+def reconcile_reserved() -> int:
+    """Hourly: SKUs whose held-stock counter disagrees with the orders awaiting payment (logged as errors)."""
+    from orders.services.payments import reserved_reconcile
+
+    return len(reserved_reconcile())
+
+
+@shared_task(name="orders.tasks.auto_confirm_delivered", acks_late=True, soft_time_limit=300, time_limit=360)
+def auto_confirm_delivered() -> int:
+    """Daily: delivered orders the buyer did not confirm within ORDER_AUTO_CONFIRM_DAYS are completed."""
+    from orders.services.orders import orders_auto_confirm
+
+    return orders_auto_confirm()
+
+
+@shared_task(
+    name="orders.tasks.execute_refund",
+    bind=True,
+    acks_late=True,
+    max_retries=10,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def execute_refund(self, refund_id: int) -> bool:  # type: ignore[no-untyped-def]
+    """Return an approved refund's money through the gateway (idempotent; retried while the gateway is
+    unreachable, with growing delays)."""
+    from orders.payments.alipay import GatewayError
+    from orders.services.refunds import refund_execute
+
+    try:
+        return refund_execute(refund_id=refund_id)
+    except GatewayError as exc:
+        raise self.retry(exc=exc, countdown=min(60 * 2**self.request.retries, 6 * 3600)) from exc
+
+
+@shared_task(name="orders.tasks.retry_approved_refunds", acks_late=True, soft_time_limit=300, time_limit=360)
+def retry_approved_refunds() -> int:
+    """Hourly: approved refunds still not executed after 10 minutes (the broker was down at commit, or the
+    gateway kept failing) are sent again; the refund number keeps the gateway from paying twice."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from orders.models import Refund, RefundStatus
+
+    stale = Refund.objects.filter(
+        status=RefundStatus.APPROVED, updated_at__lte=timezone.now() - timedelta(minutes=10)
+    ).values_list("pk", flat=True)
+    ids = list(stale)
+    for refund_id in ids:
+        execute_refund.delay(refund_id)
+    return len(ids)
+
+
+@shared_task(name="orders.tasks.expire_groups", acks_late=True, soft_time_limit=50, time_limit=60)
+def expire_groups() -> int:
+    """Every minute: groups whose time ran out unfilled fail; members are refunded and stock returned."""
+    from orders.services.group_buys import groups_expire
+
+    return groups_expire()
