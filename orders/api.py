@@ -544,3 +544,17 @@ class GroupBuyJoinApi(APIView):
             fingerprint=checkout.request_fingerprint({"offer": pk, **request.data}),
         )
         return Response(checkout_response(result), status=status.HTTP_201_CREATED)
+
+
+class GroupBuyDetailApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: GroupBuySerializer}, tags=["orders"])
+    def delete(self, request: Request, pk: int) -> Response:
+        """Ends the offer (staff of its shop): no new groups; forming ones run their course."""
+        from orders.models import GroupBuy
+
+        offer = get_object_or_404(GroupBuy.objects.select_related("vendor"), pk=pk)
+        vendor_get_for_staff(user=request.user, slug=offer.vendor.slug, allow_delegate=True)
+        group_buys.group_buy_end(group_buy=offer)
+        return Response(GroupBuySerializer(_group_buys().get(pk=pk)).data)

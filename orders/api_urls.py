@@ -29,5 +29,6 @@ urlpatterns = [
     path("products/<int:pk>/reviews/", api.ProductReviewListApi.as_view(), name="product-reviews"),
     path("reviews/<int:pk>/reply/", api.ReviewReplyApi.as_view(), name="review-reply"),
     path("group-buys/", api.GroupBuyListApi.as_view(), name="group-buy-list"),
+    path("group-buys/<int:pk>/", api.GroupBuyDetailApi.as_view(), name="group-buy-detail"),
     path("group-buys/<int:pk>/join/", api.GroupBuyJoinApi.as_view(), name="group-buy-join"),
 ]

@@ -1,14 +1,19 @@
-"""Demo orders for ``seed_demo``: the demo buyer's orders in every state, from several demo shops."""
+"""Demo orders for ``seed_demo``: the demo buyer's orders in every state, from several demo shops, with
+reviews, and a group buy with a group waiting for members."""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from catalog.models import FulfilledBy, Sku
 from gansu_mall.accounts.models import User
 from orders.models import Order
 from orders.services.addresses import AddressInput, address_create
 from orders.services.checkout import CheckoutLine, CheckoutResult, checkout, request_fingerprint
+from orders.services.group_buys import GroupBuyInput, group_buy_create, group_buy_join
 from orders.services.orders import order_cancel_unpaid, order_confirm_receipt, order_ship
 from orders.services.payments import payment_mark_paid
+from orders.services.reviews import review_create, review_reply
 
 ADDRESS = AddressInput(
     recipient="王小明",
@@ -18,6 +23,7 @@ ADDRESS = AddressInput(
     detail="城关区张掖路 88 号",
 )
 TRACKING = ["SF1400000000001", "SF1400000000002", "SF1400000000003"]
+REVIEWS = ["壳薄仁香，老人孩子都爱吃。", "包装结实，发货快，会回购。"]
 
 
 def _skus() -> list[Sku]:
@@ -84,4 +90,30 @@ def seed_demo_orders() -> int:
     # Cancelled before paying.
     cancelled = _place(buyer, "demo-cancelled", skus[:1])
     order_cancel_unpaid(order=cancelled.orders[0], actor=buyer, reason="下错了规格")
+    # Reviews of what was received, one answered by its shop.
+    for n, order in enumerate(done.orders):
+        for item in order.items.all():
+            review = review_create(
+                buyer=buyer, order_item_id=item.pk, rating=5 - n, comment=REVIEWS[n % len(REVIEWS)]
+            )
+            if n == 0:
+                review_reply(review=review, actor=_owner(order), reply="谢谢您的支持，欢迎再来！")
+    # A group buy (拼团) of the first shop's spec, with a group the buyer started and paid for.
+    offer = group_buy_create(
+        vendor=skus[0].vendor,
+        data=GroupBuyInput(
+            sku_id=skus[0].pk,
+            group_price=(skus[0].price * Decimal("0.8")).quantize(Decimal("0.01")),
+            group_size=3,
+            duration_hours=48,
+        ),
+    )
+    joined = group_buy_join(
+        buyer=buyer,
+        group_buy=offer,
+        address=ADDRESS,
+        idempotency_key="demo-group",
+        fingerprint=request_fingerprint("demo-group"),
+    )
+    payment_mark_paid(payment_id=joined.payment.pk, provider="alipay", trade_no="DEMO-GROUP")
     return Order.objects.filter(buyer=buyer).count()

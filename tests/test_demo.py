@@ -109,10 +109,11 @@ def test_seed_demo_gives_the_demo_buyer_orders_in_every_state(settings, capsys):
     call_command("seed_demo")
     call_command("seed_demo")
     out = capsys.readouterr().out
-    assert "Demo orders of demo_buyer: 7 new." in out
+    assert "Demo orders of demo_buyer: 8 new." in out
     assert "Demo orders of demo_buyer: 0 new." in out
     statuses = sorted(Order.objects.filter(buyer__username="demo_buyer").values_list("status", flat=True))
     assert statuses == [
+        "awaiting_group",
         "cancelled",
         "completed",
         "completed",
@@ -123,3 +124,8 @@ def test_seed_demo_gives_the_demo_buyer_orders_in_every_state(settings, capsys):
     ]
     assert Order.objects.values("vendor").distinct().count() == 3
     assert reserved_reconcile() == []
+    from orders.models import Group, Review
+
+    assert sorted(Review.objects.values_list("rating", flat=True)) == [4, 5]
+    assert Review.objects.exclude(reply="").count() == 1
+    assert Group.objects.get().status == "forming"

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
-from django.db import connection
 from django.utils import translation
 
 from catalog import categories, services
 from catalog.models import Category, Product
 from gansu_mall.accounts.tests.factories import UserFactory
 from gansu_mall.core.errors import ApplicationError
+from gansu_mall.core.testing import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -683,29 +682,6 @@ def test_page_delete_shows_refusals(client, bureau, shop):
 # --- Concurrency (PostgreSQL, real threads) --------------------------------------------------------
 
 
-def run_together(*calls):
-    """Start every call at the same moment in its own thread (English messages); what each returned or raised."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            barrier.wait()
-            with translation.override("en"):
-                results[index] = call()
-        except Exception as exc:  # collected and asserted by the test
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
-
-
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_two_crossing_moves_at_once_cannot_make_a_cycle(settings, regions_data, monkeypatch):
@@ -725,6 +701,7 @@ def test_two_crossing_moves_at_once_cannot_make_a_cycle(settings, regions_data, 
     results = run_together(
         lambda: categories.category_update(category=tea, actor=staff, parent="wine"),
         lambda: categories.category_update(category=wine, actor=staff, parent="tea"),
+        language="en",
     )
     errors = [r for r in results if isinstance(r, ApplicationError)]
     assert len(errors) == 1, results

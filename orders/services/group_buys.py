@@ -210,3 +210,10 @@ def groups_expire(*, now: datetime | None = None) -> int:
                 )
             failed += 1
     return failed
+
+
+def group_buy_end(*, group_buy: GroupBuy) -> GroupBuy:
+    """The shop ends an offer: no new groups start; groups already forming run their course."""
+    GroupBuy.objects.filter(pk=group_buy.pk).update(active=False)
+    group_buy.active = False
+    return group_buy

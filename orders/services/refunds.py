@@ -262,38 +262,34 @@ def refund_execute(*, refund_id: int) -> bool:
     return True
 
 
+def _refund_in_full(order: Order, reason: str) -> Refund:
+    """An approved refund of the whole order, its money sent back after commit (no shop decision)."""
+    refund = Refund.objects.create(
+        number=_number(),
+        order=order,
+        buyer_id=order.buyer_id,
+        amount=order.total,
+        reason=reason,
+        status=R.APPROVED,
+    )
+    RefundEvent.objects.create(refund=refund, to_status=R.APPROVED, note=reason)
+    _after_commit_execute(refund)
+    return refund
+
+
 def payment_refund_late(*, order_ids: list[int]) -> list[Refund]:
     """A payment that arrived after its orders were cancelled (timed out) goes back in full."""
     refunds = []
     with transaction.atomic():
         for order in Order.objects.select_for_update(of=("self",)).filter(pk__in=order_ids).order_by("pk"):
-            if order.refunds.exists():
-                continue
-            refund = Refund.objects.create(
-                number=_number(),
-                order=order,
-                buyer_id=order.buyer_id,
-                amount=order.total,
-                reason=_("Paid after the order was cancelled for lack of payment."),
-                status=R.APPROVED,
-            )
-            RefundEvent.objects.create(refund=refund, to_status=R.APPROVED, note=refund.reason)
-            _after_commit_execute(refund)
-            refunds.append(refund)
+            if not order.refunds.exists():
+                refunds.append(
+                    _refund_in_full(order, _("Paid after the order was cancelled for lack of payment."))
+                )
     return refunds
 
 
 def refund_for_failed_group(*, order: Order) -> Refund:
     """A paid member of a group that did not fill gets the whole order back (the caller has cancelled the
     order and returned its stock, under the group's lock)."""
-    refund = Refund.objects.create(
-        number=_number(),
-        order=order,
-        buyer_id=order.buyer_id,
-        amount=order.total,
-        reason=_("The group did not fill in time."),
-        status=R.APPROVED,
-    )
-    RefundEvent.objects.create(refund=refund, to_status=R.APPROVED, note=refund.reason)
-    _after_commit_execute(refund)
-    return refund
+    return _refund_in_full(order, _("The group did not fill in time."))

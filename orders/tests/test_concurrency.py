@@ -3,16 +3,15 @@ timed-out payment."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from catalog.models import Sku
 from gansu_mall.accounts.tests.factories import UserFactory
 from gansu_mall.core.errors import ApplicationError
+from gansu_mall.core.testing import run_together
 from orders.models import Order, OrderEvent, Payment
 from orders.services import checkout as checkout_service
 from orders.services.addresses import AddressInput
@@ -20,28 +19,6 @@ from orders.services.payments import _close, reserved_reconcile
 from orders.tests.conftest import ADDRESS
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(*calls):
-    """Start every call at the same moment in its own thread; return what each returned or raised."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as exc:  # collected and asserted by the test
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 @pytest.fixture(autouse=True)

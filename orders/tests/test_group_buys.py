@@ -128,3 +128,15 @@ def test_an_unfilled_group_refunds_everyone_once(
     sku = Sku.objects.get(pk=walnuts.pk)
     assert (sku.stock, sku.reserved) == (10, 0)
     assert set(Payment.objects.values_list("status", flat=True)) == {"paid", "closed"}
+
+
+def test_the_shop_ends_an_offer(client_for, api_client, offer, walnut_owner, lily_owner):
+    url = f"/api/v1/group-buys/{offer['id']}/"
+    assert client_for(lily_owner).delete(url).status_code == 404
+    assert api_client.get("/api/v1/group-buys/").json()["count"] == 1
+    ended = client_for(walnut_owner).delete(url)
+    assert (ended.status_code, ended.json()["active"]) == (200, False)
+    assert api_client.get("/api/v1/group-buys/").json()["count"] == 0
+    refused = join(client_for(UserFactory(username="z")), offer, "z")
+    assert (refused.status_code, refused.json()["code"]) == (409, "group_closed")
+    assert Order.objects.count() == 0

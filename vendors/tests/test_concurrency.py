@@ -2,40 +2,16 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from gansu_mall.accounts.tests.factories import UserFactory
 from gansu_mall.core.errors import ApplicationError
+from gansu_mall.core.testing import run_together
 from vendors import services
 from vendors.models import Vendor, VendorApplication
 from vendors.tests.factories import application_input, make_uscc
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(*calls):
-    """Start every call at the same moment in its own thread; return what each returned or raised."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as exc:  # collected and asserted by the test
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 @pytest.fixture(autouse=True)
