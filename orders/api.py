@@ -185,7 +185,7 @@ def pay_redirect_url(request: Any, payment_id: int, user: Any) -> str:
     """Where the buyer goes to pay: Alipay's cashier page (or the sandbox's), signed by the platform."""
     from gansu_mall.core.errors import ApplicationError
     from orders.errors import OrderErrorCode
-    from orders.payments.alipay import client_from_settings
+    from orders.payments.providers import provider
 
     payment = selectors.payment_get_for_buyer(user=user, payment_id=payment_id)
     if payment.status != PaymentStatus.PENDING:
@@ -195,7 +195,7 @@ def pay_redirect_url(request: Any, payment_id: int, user: Any) -> str:
             extra={"status": payment.status},
         )
     shops = ", ".join(sorted({o.vendor.name for o in payment.orders.select_related("vendor")}))
-    return client_from_settings().page_pay_url(
+    return provider("alipay").page_pay_url(
         out_trade_no=payment.number,
         total_amount=payment.amount,
         subject=f"甘肃馆 {payment.number} {shops}"[:120],

@@ -80,9 +80,9 @@ def _amount(value: str) -> Decimal | None:
 def notification_handle(*, provider: str, params: dict[str, str]) -> str:
     """Handle one asynchronous notification of the gateway; returns the body to answer: "success" or
     "failure" (the gateway retries on anything but "success")."""
-    from orders.payments.alipay import client_from_settings
+    from orders.payments.providers import provider as payment_provider
 
-    client = client_from_settings()
+    client = payment_provider(provider)
     number = params.get("out_trade_no", "")
 
     def log(outcome: str) -> None:
@@ -147,10 +147,11 @@ def payments_expire(*, now: datetime | None = None) -> ExpiryReport:
 
 
 def _query(number: str) -> dict[str, str] | None:
-    from orders.payments.alipay import GatewayError, client_from_settings
+    from orders.payments.alipay import GatewayError
+    from orders.payments.providers import provider
 
     try:
-        return client_from_settings().query(out_trade_no=number)
+        return provider("alipay").query(out_trade_no=number)
     except GatewayError as exc:  # the gateway is unreachable: close anyway (a late payment is refunded)
         logger.warning("query of payment %s failed: %s", number, exc)
         return None

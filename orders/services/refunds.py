@@ -242,12 +242,12 @@ def refund_arbitrate(*, refund: Refund, actor: User, decision: str, note: str) -
 def refund_execute(*, refund_id: int) -> bool:
     """Return an approved refund's money through the gateway, then mark it refunded. Safe to run again
     (the gateway treats a repeated refund number as the same refund). False when there was nothing to do."""
-    from orders.payments.alipay import client_from_settings
+    from orders.payments.providers import provider
 
     refund = Refund.objects.select_related("order__payment").get(pk=refund_id)
     if refund.status != R.APPROVED:
         return False
-    client_from_settings().refund(
+    provider(refund.order.payment.provider or "alipay").refund(
         out_trade_no=refund.order.payment.number,
         refund_amount=refund.amount,
         out_request_no=refund.number,
