@@ -34,6 +34,8 @@ from gansu_mall.core.cache import public_cache
 from gansu_mall.core.errors import ApplicationError
 from gansu_mall.core.forms import add_service_errors
 from gansu_mall.regions.models import Region
+from orders.views_group_buys import product_group_buys
+from orders.views_reviews import product_reviews
 from vendors.selectors import vendor_get_for_staff
 
 
@@ -110,9 +112,13 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The product with its lots; orders adds its reviews and group-buy offers (views may cross apps)."""
     product = selectors.product_get_public(product_id=pk)
     batches = Batch.objects.filter(sku__product=product, blocked=False).order_by("-harvested_on", "-id")[:5]
-    return render(request, "catalog/product.html", {"product": product, "batches": batches})
+    context = {"product": product, "batches": batches}
+    context.update(product_reviews(request, product))
+    context.update(product_group_buys(request, product))
+    return render(request, "catalog/product.html", context)
 
 
 # --- Seller centre: products ----------------------------------------------------------------------

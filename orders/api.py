@@ -558,3 +558,13 @@ class GroupBuyDetailApi(APIView):
         vendor_get_for_staff(user=request.user, slug=offer.vendor.slug, allow_delegate=True)
         group_buys.group_buy_end(group_buy=offer)
         return Response(GroupBuySerializer(_group_buys().get(pk=pk)).data)
+
+
+class RefundWithdrawApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: RefundSerializer}, tags=["orders"])
+    def post(self, request: Request, pk: int) -> Response:
+        """The buyer withdraws a request the shop has not approved."""
+        refunds.refund_withdraw(refund=_refund_as(request, pk, "buyer"), actor=request.user)
+        return _refund_response(pk, request.user)

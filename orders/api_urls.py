@@ -24,6 +24,7 @@ urlpatterns = [
     path("refunds/<int:pk>/", api.RefundDetailApi.as_view(), name="refund-detail"),
     path("refunds/<int:pk>/approve/", api.RefundApproveApi.as_view(), name="refund-approve"),
     path("refunds/<int:pk>/reject/", api.RefundRejectApi.as_view(), name="refund-reject"),
+    path("refunds/<int:pk>/withdraw/", api.RefundWithdrawApi.as_view(), name="refund-withdraw"),
     path("refunds/<int:pk>/escalate/", api.RefundEscalateApi.as_view(), name="refund-escalate"),
     path("refunds/<int:pk>/arbitrate/", api.RefundArbitrateApi.as_view(), name="refund-arbitrate"),
     path("products/<int:pk>/reviews/", api.ProductReviewListApi.as_view(), name="product-reviews"),

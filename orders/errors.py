@@ -14,3 +14,4 @@ class OrderErrorCode(StrEnum):
     ALREADY_REVIEWED = "already_reviewed"
     GROUP_FULL = "group_full"
     GROUP_CLOSED = "group_closed"
+    ALREADY_IN_GROUP = "already_in_group"

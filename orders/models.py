@@ -67,6 +67,11 @@ class Address(models.Model):
 
     class Meta:
         ordering = ["-is_default", "-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(is_default=True), name="one_default_address_per_user"
+            )
+        ]
         verbose_name = _("address")
         verbose_name_plural = _("addresses")
 

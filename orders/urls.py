@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from orders import views
+from orders import views, views_addresses, views_group_buys, views_refunds, views_reviews
 
 app_name = "orders"
 
@@ -20,4 +20,21 @@ urlpatterns = [
     path("orders/<int:pk>/confirm-receipt/", views.order_confirm, name="confirm_receipt"),
     path("seller/<slug:slug>/orders/", views.seller_orders, name="seller_orders"),
     path("seller/<slug:slug>/orders/<int:pk>/", views.seller_order, name="seller_order"),
+    # After-sales (orders/views_refunds.py)
+    path("orders/<int:pk>/refunds/", views_refunds.refund_request_page, name="refund_request"),
+    path("refunds/<int:pk>/escalate/", views_refunds.refund_escalate_view, name="refund_escalate"),
+    path("seller/<slug:slug>/refunds/", views_refunds.seller_refunds, name="seller_refunds"),
+    path("seller/<slug:slug>/refunds/<int:pk>/", views_refunds.seller_refund, name="seller_refund"),
+    path("bureau/disputes/", views_refunds.bureau_disputes, name="bureau_disputes"),
+    path("bureau/disputes/<int:pk>/", views_refunds.bureau_dispute, name="bureau_dispute"),
+    # Reviews, group buys, the address book (orders/views_reviews.py, views_group_buys.py, views_addresses.py)
+    path("orders/<int:pk>/items/<int:item_id>/review/", views_reviews.review_item, name="review"),
+    path("seller/<slug:slug>/reviews/<int:pk>/reply/", views_reviews.review_reply_page, name="review_reply"),
+    path("seller/<slug:slug>/group-buys/", views_group_buys.seller_group_buys, name="seller_group_buys"),
+    path("group-buys/<int:pk>/join/", views_group_buys.group_buy_join_page, name="group_buy_join"),
+    path("accounts/addresses/", views_addresses.address_book, name="addresses"),
+    path(
+        "accounts/addresses/<int:pk>/default/", views_addresses.address_default_view, name="address_default"
+    ),
+    path("accounts/addresses/<int:pk>/delete/", views_addresses.address_delete_view, name="address_delete"),
 ]

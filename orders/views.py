@@ -43,6 +43,7 @@ from orders.services.cart import CartShop, CartView, cart_add, cart_item_remove,
 from orders.services.checkout import checkout, request_fingerprint
 from orders.services.orders import order_cancel_unpaid, order_confirm_receipt, order_ship
 from orders.shipping import shipping_fee
+from orders.views_refunds import buyer_refunds_context, shop_refunds_context
 
 logger = logging.getLogger(__name__)
 
@@ -407,6 +408,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "cancel_form": CancelForm(),
         }
     )
+    context.update(buyer_refunds_context(order))
     return render(request, "orders/order_detail.html", context)
 
 
@@ -499,4 +501,5 @@ def seller_order(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         status = 400
     context = _order_context(order)
     context.update({"vendor": order.vendor, "form": form, "may_ship": may_ship, "from_hub": from_hub})
+    context.update(shop_refunds_context(request.user, order))
     return render(request, "orders/seller_order.html", context, status=status)

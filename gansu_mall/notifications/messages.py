@@ -92,6 +92,9 @@ MESSAGES: dict[str, NotificationText] = {
     "refund_arbitrated": NotificationText(
         _("Bureau decision on a refund"), _("The commerce bureau decided the refund on order {number}.")
     ),
+    "refund_withdrawn": NotificationText(
+        _("Refund request withdrawn"), _("The buyer withdrew the refund request on order {number}.")
+    ),
     "refund_done": NotificationText(_("Money refunded"), _("{amount} CNY of order {number} was refunded.")),
     "group_filled": NotificationText(
         _("Your group is complete"), _("The group of order {number} filled: the shop will ship it.")

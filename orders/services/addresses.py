@@ -75,14 +75,42 @@ def address_clean(data: AddressInput) -> AddressInput:
     )
 
 
+def _lock_book(user_id: int) -> list[Address]:
+    """Lock the user's address rows (and, through the user's row, an empty book), in one order."""
+    User.objects.select_for_update().filter(pk=user_id).first()
+    return list(Address.objects.select_for_update().filter(user_id=user_id).order_by("pk"))
+
+
 def address_create(*, user: User, data: AddressInput, make_default: bool = False) -> Address:
+    """Add an address; the first one, or one marked so, becomes the default (exactly one default: a
+    conditional unique index stands behind it)."""
     clean = address_clean(data)
     with transaction.atomic():
-        first = not Address.objects.filter(user=user).exists()
-        if make_default:
+        book = _lock_book(user.pk)
+        default = make_default or not book
+        if default:
             Address.objects.filter(user=user, is_default=True).update(is_default=False)
-        return Address.objects.create(user=user, is_default=make_default or first, **clean.__dict__)
+        return Address.objects.create(user=user, is_default=default, **clean.__dict__)
+
+
+def address_set_default(*, address: Address) -> Address:
+    with transaction.atomic():
+        _lock_book(address.user_id)
+        Address.objects.filter(user_id=address.user_id, is_default=True).exclude(pk=address.pk).update(
+            is_default=False
+        )
+        Address.objects.filter(pk=address.pk).update(is_default=True)
+    address.is_default = True
+    return address
 
 
 def address_delete(*, address: Address) -> None:
-    address.delete()
+    """Delete an address; when it was the default, the newest remaining one takes its place."""
+    with transaction.atomic():
+        _lock_book(address.user_id)
+        was_default = Address.objects.filter(pk=address.pk, is_default=True).exists()
+        address.delete()
+        if was_default:
+            newest = Address.objects.filter(user_id=address.user_id).order_by("-created_at", "-id").first()
+            if newest is not None:
+                Address.objects.filter(pk=newest.pk).update(is_default=True)

@@ -57,9 +57,14 @@ def _price(value: object) -> Decimal | None:
 def group_buy_create(*, vendor: Vendor, data: GroupBuyInput) -> GroupBuy:
     """A shop offers one of its SKUs at a group price (below its normal price)."""
     errors: dict[str, list[str]] = {}
-    sku = Sku.objects.filter(pk=data.sku_id, vendor=vendor).first()
+    sku = Sku.objects.select_related("product").filter(pk=data.sku_id, vendor=vendor).first()
     if sku is None:
         raise Http404
+    if sku.product.status != "active":
+        raise ApplicationError(
+            code=OrderErrorCode.NOT_SELLABLE,
+            message=_("Put the product on sale before offering a group buy."),
+        )
     price = _price(data.group_price)
     if price is None or price >= sku.price:
         errors["group_price"] = [
@@ -95,10 +100,12 @@ def group_buy_join(
 ) -> CheckoutResult:
     """Start a group (``group_id`` None) or join one: an order at the group price, stock held, to be paid
     like any checkout. 409 ``group_full`` / ``group_closed`` when the group cannot take the buyer."""
-    if not group_buy.active:
-        raise ApplicationError(code=OrderErrorCode.GROUP_CLOSED, message=_("This group buy has ended."))
 
     def lock_or_start() -> Group:
+        # The offer's row is locked too: an offer ended at this moment takes no join.
+        offer = GroupBuy.objects.select_for_update().get(pk=group_buy.pk)
+        if not offer.active:
+            raise ApplicationError(code=OrderErrorCode.GROUP_CLOSED, message=_("This group buy has ended."))
         if group_id is None:
             return Group.objects.create(
                 group_buy=group_buy,
@@ -113,7 +120,7 @@ def group_buy_join(
         members = Order.objects.filter(group=group, status__in=MEMBER_STATUSES)
         if members.filter(buyer=buyer).exists():
             raise ApplicationError(
-                code=OrderErrorCode.GROUP_FULL, message=_("You are in this group already.")
+                code=OrderErrorCode.ALREADY_IN_GROUP, message=_("You are in this group already.")
             )
         if members.count() >= group_buy.group_size:
             raise ApplicationError(code=OrderErrorCode.GROUP_FULL, message=_("This group is full."))

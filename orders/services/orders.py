@@ -72,7 +72,7 @@ def order_transition(*, order: Order, to: str, actor: User | None, note: str = "
     order.status = to
     fields = ["status", "updated_at"]
     stamp = TIMESTAMPS.get(to)
-    if stamp:
+    if stamp and getattr(order, stamp) is None:  # the first time only (a group order is paid twice)
         setattr(order, stamp, timezone.now())
         fields.append(stamp)
     order.save(update_fields=fields)

@@ -36,7 +36,9 @@ from orders.services.orders import order_transition, shop_staff, stock_lines
 
 logger = logging.getLogger(__name__)
 R = RefundStatus
-OPEN = (R.REQUESTED, R.APPROVED, R.REFUNDED, R.REJECTED, R.ESCALATED)  # all but closed: they hold money
+# Refunds that hold part of the order's total (a rejected one holds nothing: the buyer may escalate it,
+# withdraw it, or ask again, which closes it).
+OPEN = (R.REQUESTED, R.APPROVED, R.REFUNDED, R.ESCALATED)
 BEFORE_SHIPPING = (OrderStatus.PAID, OrderStatus.AWAITING_GROUP)
 AFTER_SHIPPING = (OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED)
 TRANSITIONS: dict[str, set[str]] = {
@@ -125,10 +127,8 @@ def refund_request(
     """The buyer asks for money back. Before shipping: the whole order, at once (the order is cancelled,
     its units sellable again). After shipping: all or part of it, for the shop to decide."""
     reason = (reason or "").strip()
-    if not reason:
-        raise _invalid({"reason": [_("Say why you want a refund.")]})
-    if kind not in RefundKind.values:
-        raise _invalid({"kind": [_("Choose a refund, or a return and refund.")]})
+    if not reason or len(reason) > 500:
+        raise _invalid({"reason": [_("Say why you want a refund (at most 500 characters).")]})
     with transaction.atomic():
         order = (
             Order.objects.select_for_update(of=("self",)).select_related("vendor", "buyer").get(pk=order.pk)
@@ -136,6 +136,12 @@ def refund_request(
         if order.buyer_id != buyer.pk:
             raise Http404
         left = refundable(order)
+        if order.status == OrderStatus.CANCELLED:
+            raise ApplicationError(
+                code=OrderErrorCode.INVALID_TRANSITION,
+                message=_("This order is cancelled."),
+                extra={"status": order.status},
+            )
         if order.status in BEFORE_SHIPPING:
             if amount not in (None, "") and _amount(amount, left) != left:
                 raise _invalid({"amount": [_("Before shipping, the whole order is refunded.")]})
@@ -155,11 +161,15 @@ def refund_request(
                 message=_("This order is not paid: cancel it instead."),
                 extra={"status": order.status},
             )
-        if order.refunds.filter(status__in=(R.REQUESTED, R.REJECTED, R.ESCALATED)).exists():
+        if kind not in RefundKind.values:
+            raise _invalid({"kind": [_("Choose a refund, or a return and refund.")]})
+        if order.refunds.filter(status__in=(R.REQUESTED, R.ESCALATED)).exists():
             raise ApplicationError(
                 code=OrderErrorCode.INVALID_TRANSITION,
                 message=_("This order already has a refund request under way."),
             )
+        for rejected in order.refunds.select_for_update().filter(status=R.REJECTED):
+            _transition(rejected, R.CLOSED, buyer, _("replaced by a new request"))
         if left <= 0:
             raise ApplicationError(
                 code=OrderErrorCode.INVALID_TRANSITION, message=_("This order has been refunded in full.")
@@ -209,6 +219,21 @@ def refund_escalate(*, refund: Refund, actor: User, note: str = "") -> Refund:
         refund = _locked(refund)
         _transition(refund, R.ESCALATED, actor, note)
         _notify(refund, "refund_escalated")
+    return refund
+
+
+def refund_withdraw(*, refund: Refund, actor: User) -> Refund:
+    """The buyer withdraws a request the shop has not approved (asked, or refused and not escalated)."""
+    with transaction.atomic():
+        refund = _locked(refund)
+        if refund.status not in (R.REQUESTED, R.REJECTED):
+            raise ApplicationError(
+                code=OrderErrorCode.INVALID_TRANSITION,
+                message=_("Only a request the shop has not approved can be withdrawn."),
+                extra={"status": refund.status},
+            )
+        _transition(refund, R.CLOSED, actor, _("withdrawn by the buyer"))
+        _notify(refund, "refund_withdrawn", buyer=False)
     return refund
 
 

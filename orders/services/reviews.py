@@ -20,6 +20,7 @@ from gansu_mall.core.errors import invalid as _invalid
 from gansu_mall.core.uploads import clean_image
 from orders.errors import OrderErrorCode
 from orders.models import OrderItem, OrderStatus, Review, ReviewPhoto
+from vendors.selectors import vendor_get_for_staff
 from vendors.services import vendor_rating_set
 
 MAX_PHOTOS = 6
@@ -103,7 +104,9 @@ def review_create(
 
 
 def review_reply(*, review: Review, actor: User, reply: str) -> Review:
-    """The shop answers a review (a later answer replaces the earlier one)."""
+    """The shop answers a review (a later answer replaces the earlier one); only its staff and the
+    officers it delegated to may (404 for anyone else)."""
+    vendor_get_for_staff(user=actor, slug=review.vendor.slug, allow_delegate=True)
     reply = (reply or "").strip()
     if not reply or len(reply) > MAX_COMMENT:
         raise _invalid({"reply": [_("Write a reply of at most %(max)d characters.") % {"max": MAX_COMMENT}]})

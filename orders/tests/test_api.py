@@ -352,3 +352,19 @@ def test_a_delegated_information_officer_manages_the_shops_orders(
         vendor=walnut_shop, actor_role="owner", actor=walnut_owner, delegation_id=delegation.pk
     )
     assert client_for(officer).get(f"/api/v1/orders/{walnut_order['id']}/").status_code == 404
+
+
+def test_the_address_book_keeps_exactly_one_default(client_for, buyer):
+    from orders.models import Address
+
+    api = client_for(buyer)
+    first = api.post("/api/v1/addresses/", ADDRESS, format="json").json()
+    second = api.post("/api/v1/addresses/", {**ADDRESS, "detail": "二号"}, format="json").json()
+    third = api.post(
+        "/api/v1/addresses/", {**ADDRESS, "detail": "三号", "is_default": True}, format="json"
+    ).json()
+    assert list(Address.objects.filter(is_default=True).values_list("pk", flat=True)) == [third["id"]]
+    assert api.delete(f"/api/v1/addresses/{third['id']}/").status_code == 204
+    # The newest remaining address takes the default.
+    assert list(Address.objects.filter(is_default=True).values_list("pk", flat=True)) == [second["id"]]
+    assert Address.objects.filter(pk=first["id"], is_default=False).exists()

@@ -82,7 +82,7 @@ def test_a_group_fills_when_its_members_have_paid(client_for, api_client, offer,
     joined = join(client_for(member), offer, "b", group=group.pk)
     assert joined.status_code == 201
     again = join(client_for(member), offer, "c", group=group.pk)  # already in it
-    assert (again.status_code, again.json()["code"]) == (409, "group_full")
+    assert (again.status_code, again.json()["code"]) == (409, "already_in_group")
     pay(joined.json()["payment"]["id"])
     group.refresh_from_db()
     assert group.status == "filled"

@@ -330,3 +330,37 @@ def _fake_image():
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("b.jpg", b"<?php echo 1; ?>", content_type="image/jpeg")
+
+
+def test_a_refused_request_can_be_withdrawn_or_replaced(client_for, buyer, paid, walnut_owner, other_buyer):
+    walnut_order = paid["orders"][0]
+    client_for(walnut_owner).post(
+        f"/api/v1/orders/{walnut_order['id']}/ship/", {"carrier": "sf", "tracking_number": "SF1234567890123"}
+    )
+    url = f"/api/v1/orders/{walnut_order['id']}/refunds/"
+    first = client_for(buyer).post(url, {"reason": "少了一袋", "amount": "39.90"}).json()
+    busy = client_for(buyer).post(url, {"reason": "再来"})
+    assert (busy.status_code, busy.json()["code"]) == (409, "invalid_transition")
+    client_for(walnut_owner).post(f"/api/v1/refunds/{first['id']}/reject/", {"reason": "已核实足量"})
+    # Refused and not escalated: it holds nothing, and a new request replaces it.
+    second = client_for(buyer).post(url, {"reason": "补充照片", "amount": "89.80"})
+    assert (second.status_code, second.json()["amount"]) == (201, "89.80")
+    assert Refund.objects.get(pk=first["id"]).status == "closed"
+    assert client_for(other_buyer).post(f"/api/v1/refunds/{second.json()['id']}/withdraw/").status_code == 404
+    withdrawn = client_for(buyer).post(f"/api/v1/refunds/{second.json()['id']}/withdraw/")
+    assert withdrawn.json()["status"] == "closed"
+    again = client_for(buyer).post(f"/api/v1/refunds/{second.json()['id']}/withdraw/")
+    assert (again.status_code, again.json()["code"]) == (409, "invalid_transition")
+    long_reason = client_for(buyer).post(url, {"reason": "很" * 501})
+    assert list(long_reason.json()["fields"]) == ["reason"]
+
+
+def test_a_cancelled_order_is_not_refunded(client_for, buyer, walnuts):
+    placed = place(client_for(buyer), [{"sku": walnuts.pk, "quantity": 1}])
+    order_id = placed["orders"][0]["id"]
+    client_for(buyer).post(f"/api/v1/orders/{order_id}/cancel/")
+    refused = client_for(buyer).post(
+        f"/api/v1/orders/{order_id}/refunds/", {"reason": "x"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert (refused.status_code, refused.json()["message"]) == (409, "This order is cancelled.")
+    assert Refund.objects.count() == 0
