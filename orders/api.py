@@ -568,3 +568,26 @@ class RefundWithdrawApi(APIView):
         """The buyer withdraws a request the shop has not approved."""
         refunds.refund_withdraw(refund=_refund_as(request, pk, "buyer"), actor=request.user)
         return _refund_response(pk, request.user)
+
+
+class RefundReturnShippedApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=ShipInputSerializer, responses={200: RefundSerializer}, tags=["orders"])
+    def post(self, request: Request, pk: int) -> Response:
+        """The buyer has sent the goods of a return and refund back: ``{carrier, tracking_number}``."""
+        refund = _refund_as(request, pk, "buyer")
+        data = ShipInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        refunds.refund_return_shipped(refund=refund, actor=request.user, **data.validated_data)
+        return _refund_response(pk, request.user)
+
+
+class RefundReturnReceivedApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: RefundSerializer}, tags=["orders"])
+    def post(self, request: Request, pk: int) -> Response:
+        """The shop has the returned goods: the money goes back."""
+        refunds.refund_return_received(refund=_refund_as(request, pk, "shop"), actor=request.user)
+        return _refund_response(pk, request.user)

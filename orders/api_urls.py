@@ -24,6 +24,14 @@ urlpatterns = [
     path("refunds/<int:pk>/", api.RefundDetailApi.as_view(), name="refund-detail"),
     path("refunds/<int:pk>/approve/", api.RefundApproveApi.as_view(), name="refund-approve"),
     path("refunds/<int:pk>/reject/", api.RefundRejectApi.as_view(), name="refund-reject"),
+    path(
+        "refunds/<int:pk>/return-shipped/", api.RefundReturnShippedApi.as_view(), name="refund-return-shipped"
+    ),
+    path(
+        "refunds/<int:pk>/return-received/",
+        api.RefundReturnReceivedApi.as_view(),
+        name="refund-return-received",
+    ),
     path("refunds/<int:pk>/withdraw/", api.RefundWithdrawApi.as_view(), name="refund-withdraw"),
     path("refunds/<int:pk>/escalate/", api.RefundEscalateApi.as_view(), name="refund-escalate"),
     path("refunds/<int:pk>/arbitrate/", api.RefundArbitrateApi.as_view(), name="refund-arbitrate"),

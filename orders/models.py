@@ -339,6 +339,7 @@ class RefundKind(models.TextChoices):
 
 class RefundStatus(models.TextChoices):
     REQUESTED = "requested", pgettext_lazy("refund status", "requested")
+    AWAITING_RETURN = "awaiting_return", pgettext_lazy("refund status", "approved: waiting for the goods")
     APPROVED = "approved", pgettext_lazy("refund status", "approved: money on its way back")
     REFUNDED = "refunded", pgettext_lazy("refund status", "refunded")
     REJECTED = "rejected", pgettext_lazy("refund status", "rejected by the shop")
@@ -356,7 +357,10 @@ class Refund(models.Model):
     kind = models.CharField(_("kind"), max_length=8, choices=RefundKind.choices, default=RefundKind.REFUND)
     amount = MoneyField(_("amount"))
     reason = models.CharField(_("reason"), max_length=500)
-    status = models.CharField(max_length=10, choices=RefundStatus.choices, default=RefundStatus.REQUESTED)
+    status = models.CharField(max_length=16, choices=RefundStatus.choices, default=RefundStatus.REQUESTED)
+    # A return and refund: the carrier and tracking number of the parcel the buyer sends back.
+    return_carrier = models.CharField(_("return carrier"), max_length=8, blank=True)
+    return_tracking_number = models.CharField(_("return tracking number"), max_length=40, blank=True)
     shop_note = models.CharField(_("shop's reason"), max_length=500, blank=True)
     arbitration_note = models.CharField(_("bureau's decision"), max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -373,8 +377,8 @@ class Refund(models.Model):
 
 class RefundEvent(models.Model):
     refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=10, blank=True)
-    to_status = models.CharField(max_length=10, choices=RefundStatus.choices)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, choices=RefundStatus.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -236,6 +236,8 @@ class RefundSerializer(serializers.ModelSerializer):
             "amount",
             "reason",
             "status",
+            "return_carrier",
+            "return_tracking_number",
             "shop_note",
             "arbitration_note",
             "events",

@@ -23,6 +23,9 @@ urlpatterns = [
     # After-sales (orders/views_refunds.py)
     path("orders/<int:pk>/refunds/", views_refunds.refund_request_page, name="refund_request"),
     path("refunds/<int:pk>/escalate/", views_refunds.refund_escalate_view, name="refund_escalate"),
+    path(
+        "refunds/<int:pk>/returned/", views_refunds.refund_return_shipped_view, name="refund_return_shipped"
+    ),
     path("seller/<slug:slug>/refunds/", views_refunds.seller_refunds, name="seller_refunds"),
     path("seller/<slug:slug>/refunds/<int:pk>/", views_refunds.seller_refund, name="seller_refund"),
     path("bureau/disputes/", views_refunds.bureau_disputes, name="bureau_disputes"),

@@ -45,6 +45,7 @@ from gansu_mall.accounts.permissions import role_required
 from gansu_mall.core.errors import ApplicationError
 from gansu_mall.core.forms import add_service_errors
 from orders import selectors
+from orders.forms import ShipForm
 from orders.models import Order, OrderItem, Refund, RefundKind, RefundStatus
 from orders.services.refunds import (
     AFTER_SHIPPING,
@@ -54,12 +55,14 @@ from orders.services.refunds import (
     refund_escalate,
     refund_reject,
     refund_request,
+    refund_return_received,
+    refund_return_shipped,
     refundable,
 )
 
 PAGE_SIZE = 20
 R = RefundStatus
-UNDER_WAY = (R.REQUESTED, R.REJECTED, R.ESCALATED)  # a new request waits until these are settled
+UNDER_WAY = (R.REQUESTED, R.AWAITING_RETURN, R.ESCALATED)  # a new request waits until these are settled
 
 
 # --- Forms ----------------------------------------------------------------------------------------
@@ -239,6 +242,7 @@ def buyer_refunds_context(
     form_data: Any = None,
     error: ApplicationError | None = None,
     escalate: tuple[int, EscalateForm] | None = None,
+    returned: tuple[int, ShipForm] | None = None,
 ) -> dict[str, Any]:
     """Context of ``orders/_refunds_buyer.html`` for the order's buyer (``order`` as read for them by
     ``selectors.order_get_for_buyer``): 3 queries, whatever the number of refunds. ``form_data`` and
@@ -257,6 +261,9 @@ def buyer_refunds_context(
         if view.refund.status == R.REJECTED:
             bound = escalate[1] if escalate and escalate[0] == view.refund.pk else None
             view.form = bound or EscalateForm(auto_id=_ids("escalate", view.refund.pk))
+        elif view.refund.status == R.AWAITING_RETURN and not view.refund.return_tracking_number:
+            bound_return = returned[1] if returned and returned[0] == view.refund.pk else None
+            view.form = bound_return or ShipForm(auto_id=_ids("return", view.refund.pk))
     return {
         "after_sales": BuyerAfterSales(
             order=order,
@@ -342,6 +349,35 @@ def refund_escalate_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _buyer_page(request, order, status=status, escalate=(refund.pk, form))
 
 
+@login_required
+@require_POST
+def refund_return_shipped_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The buyer of a return and refund enters the carrier and tracking number of the parcel sent back."""
+    refund = selectors.refunds_for_buyer(user=request.user).filter(pk=pk).first()
+    if refund is None:
+        raise Http404
+    form = ShipForm(request.POST, auto_id=_ids("return", refund.pk))
+    status = 400
+    if form.is_valid():
+        try:
+            refund_return_shipped(refund=refund, actor=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            status = exc.status_code
+            if exc.fields:
+                add_service_errors(form, exc)
+            else:
+                messages.error(request, str(exc.message))
+        else:
+            messages.success(
+                request,
+                _("The shop is told that the goods of refund %(number)s are on their way.")
+                % {"number": refund.number},
+            )
+            return redirect("orders:detail", pk=refund.order_id)
+    order = selectors.order_get_for_buyer(user=request.user, order_id=refund.order_id)
+    return _buyer_page(request, order, status=status, returned=(refund.pk, form))
+
+
 # --- Seller centre --------------------------------------------------------------------------------
 
 
@@ -357,7 +393,7 @@ def _with_decision_forms(
     refunds: list[RefundView], bound: tuple[int, ShopDecisionForm] | None = None
 ) -> None:
     for view in refunds:
-        if view.refund.status == R.REQUESTED:
+        if view.refund.status in (R.REQUESTED, R.AWAITING_RETURN):
             mine = bound[1] if bound and bound[0] == view.refund.pk else None
             view.form = mine or ShopDecisionForm(auto_id=_ids("decide", view.refund.pk))
 
@@ -404,21 +440,25 @@ def seller_refund(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         action = request.POST.get("action", "")
-        if action not in ("approve", "reject"):
+        if action not in ("approve", "reject", "received"):
             raise Http404
         status = 400
         if form.is_valid():
             reason = form.cleaned_data["reason"].strip()
             try:
                 if action == "approve":
-                    refund_approve(refund=refund, actor=request.user, note=reason)
+                    refund = refund_approve(refund=refund, actor=request.user, note=reason)
+                elif action == "received":
+                    refund = refund_return_received(refund=refund, actor=request.user, note=reason)
                 else:
                     refund_reject(refund=refund, actor=request.user, reason=reason)
             except ApplicationError as exc:
                 status = exc.status_code
                 add_service_errors(form, exc)
             else:
-                if action == "approve":
+                if action == "approve" and refund.status == R.AWAITING_RETURN:
+                    text = _("Return %(number)s is agreed: the buyer sends the goods back.")
+                elif action in ("approve", "received"):
                     text = _("Refund %(number)s is approved: ¥%(amount)s goes back to the buyer.")
                 else:
                     text = _("Refund %(number)s is rejected; the buyer may take it to the commerce bureau.")

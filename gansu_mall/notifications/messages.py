@@ -92,6 +92,13 @@ MESSAGES: dict[str, NotificationText] = {
     "refund_arbitrated": NotificationText(
         _("Bureau decision on a refund"), _("The commerce bureau decided the refund on order {number}.")
     ),
+    "refund_return_agreed": NotificationText(
+        _("Send the goods back"),
+        _("“{shop}” agreed to take back order {number}: send the goods and enter the tracking number."),
+    ),
+    "refund_return_shipped": NotificationText(
+        _("Goods on their way back"), _("The buyer of order {number} sent the goods back.")
+    ),
     "refund_withdrawn": NotificationText(
         _("Refund request withdrawn"), _("The buyer withdrew the refund request on order {number}.")
     ),

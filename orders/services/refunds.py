@@ -4,6 +4,8 @@
         its units are sellable again
     after shipping: requested → approved (shop) | rejected (shop, with a reason) → escalated (buyer)
         → approved | closed (bureau, with a note)
+    a return and refund: requested → awaiting_return (shop agrees) → the buyer sends the goods back with a
+        tracking number → approved when the shop has them (or rejected, with a reason)
     approved → refunded, when the gateway has returned the money (``refund_execute``, a task run after
         commit: the gateway call is never made inside a transaction or under a lock, and the refund number
         makes a repeated call a no-op at the gateway)
@@ -38,11 +40,12 @@ logger = logging.getLogger(__name__)
 R = RefundStatus
 # Refunds that hold part of the order's total (a rejected one holds nothing: the buyer may escalate it,
 # withdraw it, or ask again, which closes it).
-OPEN = (R.REQUESTED, R.APPROVED, R.REFUNDED, R.ESCALATED)
+OPEN = (R.REQUESTED, R.AWAITING_RETURN, R.APPROVED, R.REFUNDED, R.ESCALATED)
 BEFORE_SHIPPING = (OrderStatus.PAID, OrderStatus.AWAITING_GROUP)
 AFTER_SHIPPING = (OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED)
 TRANSITIONS: dict[str, set[str]] = {
-    R.REQUESTED: {R.APPROVED, R.REJECTED, R.CLOSED},
+    R.REQUESTED: {R.APPROVED, R.AWAITING_RETURN, R.REJECTED, R.CLOSED},
+    R.AWAITING_RETURN: {R.APPROVED, R.REJECTED, R.CLOSED},
     R.REJECTED: {R.ESCALATED, R.CLOSED},
     R.ESCALATED: {R.APPROVED, R.CLOSED},
     R.APPROVED: {R.REFUNDED},
@@ -163,7 +166,7 @@ def refund_request(
             )
         if kind not in RefundKind.values:
             raise _invalid({"kind": [_("Choose a refund, or a return and refund.")]})
-        if order.refunds.filter(status__in=(R.REQUESTED, R.ESCALATED)).exists():
+        if order.refunds.filter(status__in=(R.REQUESTED, R.AWAITING_RETURN, R.ESCALATED)).exists():
             raise ApplicationError(
                 code=OrderErrorCode.INVALID_TRANSITION,
                 message=_("This order already has a refund request under way."),
@@ -191,9 +194,68 @@ def _locked(refund: Refund) -> Refund:
 
 
 def refund_approve(*, refund: Refund, actor: User, note: str = "") -> Refund:
-    """The shop agrees: the money goes back."""
+    """The shop agrees: the money goes back — for a return and refund, once the goods are back."""
     with transaction.atomic():
         refund = _locked(refund)
+        if refund.kind == RefundKind.RETURN and refund.status == R.REQUESTED:
+            _transition(refund, R.AWAITING_RETURN, actor, note)
+            _notify(refund, "refund_return_agreed", shop=False)
+            return refund
+        if refund.status == R.AWAITING_RETURN:
+            raise ApplicationError(
+                code=OrderErrorCode.INVALID_TRANSITION,
+                message=_("Confirm that the returned goods have arrived instead."),
+                extra={"status": refund.status},
+            )
+        _transition(refund, R.APPROVED, actor, note)
+        _notify(refund, "refund_approved", shop=False)
+        _after_commit_execute(refund)
+    return refund
+
+
+def refund_return_shipped(*, refund: Refund, actor: User, carrier: str, tracking_number: str) -> Refund:
+    """The buyer has sent the goods back: the parcel's carrier and tracking number, for the shop."""
+    from orders.services.orders import CARRIERS
+
+    carrier = (carrier or "").strip().lower()
+    tracking = (tracking_number or "").strip().upper().replace(" ", "")
+    if carrier not in CARRIERS:
+        raise _invalid(
+            {"carrier": [_("Choose a carrier: %(carriers)s.") % {"carriers": ", ".join(CARRIERS)}]}
+        )
+    if not CARRIERS[carrier].match(tracking):
+        raise _invalid({"tracking_number": [_("This is not a tracking number of that carrier.")]})
+    with transaction.atomic():
+        refund = _locked(refund)
+        if refund.status != R.AWAITING_RETURN:
+            raise ApplicationError(
+                code=OrderErrorCode.INVALID_TRANSITION,
+                message=_("The shop has not asked for the goods back."),
+                extra={"status": refund.status},
+            )
+        refund.return_carrier, refund.return_tracking_number = carrier, tracking
+        refund.save(update_fields=["return_carrier", "return_tracking_number", "updated_at"])
+        RefundEvent.objects.create(
+            refund=refund,
+            from_status=R.AWAITING_RETURN,
+            to_status=R.AWAITING_RETURN,
+            actor=actor,
+            note=f"{carrier} {tracking}",
+        )
+        _notify(refund, "refund_return_shipped", buyer=False)
+    return refund
+
+
+def refund_return_received(*, refund: Refund, actor: User, note: str = "") -> Refund:
+    """The shop has the returned goods: the money goes back."""
+    with transaction.atomic():
+        refund = _locked(refund)
+        if refund.status != R.AWAITING_RETURN:
+            raise ApplicationError(
+                code=OrderErrorCode.INVALID_TRANSITION,
+                message=_("This refund is not waiting for returned goods."),
+                extra={"status": refund.status},
+            )
         _transition(refund, R.APPROVED, actor, note)
         _notify(refund, "refund_approved", shop=False)
         _after_commit_execute(refund)
@@ -226,7 +288,7 @@ def refund_withdraw(*, refund: Refund, actor: User) -> Refund:
     """The buyer withdraws a request the shop has not approved (asked, or refused and not escalated)."""
     with transaction.atomic():
         refund = _locked(refund)
-        if refund.status not in (R.REQUESTED, R.REJECTED):
+        if refund.status not in (R.REQUESTED, R.REJECTED, R.AWAITING_RETURN):
             raise ApplicationError(
                 code=OrderErrorCode.INVALID_TRANSITION,
                 message=_("Only a request the shop has not approved can be withdrawn."),

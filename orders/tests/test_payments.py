@@ -364,3 +364,45 @@ def test_a_cancelled_order_is_not_refunded(client_for, buyer, walnuts):
     )
     assert (refused.status_code, refused.json()["message"]) == (409, "This order is cancelled.")
     assert Refund.objects.count() == 0
+
+
+def test_a_return_and_refund_waits_for_the_goods(
+    client_for, buyer, paid, walnut_owner, lily_owner, django_capture_on_commit_callbacks
+):
+    walnut_order = paid["orders"][0]
+    client_for(walnut_owner).post(
+        f"/api/v1/orders/{walnut_order['id']}/ship/", {"carrier": "sf", "tracking_number": "SF1234567890123"}
+    )
+    asked = (
+        client_for(buyer)
+        .post(f"/api/v1/orders/{walnut_order['id']}/refunds/", {"reason": "受潮发霉", "kind": "return"})
+        .json()
+    )
+    url = f"/api/v1/refunds/{asked['id']}/"
+    early = client_for(buyer).post(
+        url + "return-shipped/", {"carrier": "sf", "tracking_number": "SF2234567890123"}
+    )
+    assert (early.status_code, early.json()["code"]) == (409, "invalid_transition")
+    agreed = client_for(walnut_owner).post(url + "approve/")
+    assert agreed.json()["status"] == "awaiting_return"
+    assert SandboxRefund.objects.count() == 0  # no money before the goods are back
+    assert client_for(lily_owner).post(url + "return-received/").status_code == 404
+    bad = client_for(buyer).post(url + "return-shipped/", {"carrier": "sf", "tracking_number": "123"})
+    assert (bad.status_code, list(bad.json()["fields"])) == (400, ["tracking_number"])
+    sent = client_for(buyer).post(
+        url + "return-shipped/", {"carrier": "sf", "tracking_number": "sf2234567890123"}
+    )
+    assert (sent.json()["return_carrier"], sent.json()["return_tracking_number"]) == ("sf", "SF2234567890123")
+    with django_capture_on_commit_callbacks(execute=True):
+        received = client_for(walnut_owner).post(url + "return-received/")
+    assert received.status_code == 200
+    refund = Refund.objects.get()
+    assert (refund.status, refund.amount) == ("refunded", Decimal("89.80"))
+    assert SandboxRefund.objects.get().amount == Decimal("89.80")
+    assert [e["status"] for e in client_for(buyer).get(url).json()["events"]] == [
+        "requested",
+        "awaiting_return",
+        "awaiting_return",
+        "approved",
+        "refunded",
+    ]

@@ -296,13 +296,19 @@ def test_the_shop_approves_a_return_of_everything(
     page = html(client.get(url + "?lang=en"))
     assert 'data-testid="refund-kind">return and refund<' in page
     assert 'data-testid="approve"' in page
+    agreed = client.post(url + "?lang=en", {"action": "approve", "reason": "同意退货"})
+    assert agreed["Location"] == url
+    refund.refresh_from_db()
+    assert refund.status == "awaiting_return"  # no money before the goods are back
+    assert SandboxRefund.objects.count() == 0
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url + "?lang=en", {"action": "approve", "reason": "收到退货"})
+        response = client.post(url + "?lang=en", {"action": "received", "reason": "收到退货"})
     assert response["Location"] == url
     refund.refresh_from_db()
     assert refund.status == "refunded"
-    assert [(e[1], e[2], e[3]) for e in events(refund)][:2] == [
+    assert [(e[1], e[2], e[3]) for e in events(refund)][:3] == [
         ("requested", buyer.pk, "寄错了"),
+        ("awaiting_return", walnut_owner.pk, "同意退货"),
         ("approved", walnut_owner.pk, "收到退货"),
     ]
     assert list(SandboxRefund.objects.values_list("out_request_no", "amount")) == [
@@ -600,3 +606,35 @@ def test_order_pages_with_refunds_cost_the_same_queries(
         with django_assert_max_num_queries(counts[user]):
             page = html(client.get(url))
         assert page.count('data-testid="refund"') == 5
+
+
+def test_return_and_refund_on_the_pages(
+    client, buyer, walnut_owner, walnuts, gateway, django_capture_on_commit_callbacks
+):
+    order = shipped_order(buyer, walnuts, walnut_owner)
+    refund = refund_request(order=order, buyer=buyer, reason="受潮", kind="return")
+    shop_url = f"/seller/{order.vendor.slug}/refunds/{refund.pk}/?lang=en"
+    client.force_login(walnut_owner)
+    page = html(client.get(shop_url))
+    assert "Agreeing asks the buyer to send the goods back" in page
+    assert client.post(shop_url, {"action": "approve"}).status_code == 302
+    assert Refund.objects.get(pk=refund.pk).status == "awaiting_return"
+    assert SandboxRefund.objects.count() == 0
+    client.force_login(buyer)
+    order_page = html(client.get(f"/orders/{order.pk}/?lang=en"))
+    assert 'data-testid="return-form"' in order_page
+    bad = client.post(f"/refunds/{refund.pk}/returned/?lang=en", {"carrier": "sf", "tracking_number": "1"})
+    assert bad.status_code == 400
+    assert Refund.objects.get(pk=refund.pk).return_tracking_number == ""
+    sent = client.post(
+        f"/refunds/{refund.pk}/returned/", {"carrier": "sf", "tracking_number": "SF2234567890123"}
+    )
+    assert sent.status_code == 302
+    client.force_login(walnut_owner)
+    assert 'data-testid="return-tracking">SF SF2234567890123<' in html(client.get(shop_url))
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(shop_url, {"action": "received"})
+    assert done.status_code == 302
+    refund.refresh_from_db()
+    assert (refund.status, refund.amount) == ("refunded", Decimal("89.80"))  # everything: 2 × 39.90 + 10.00
+    assert SandboxRefund.objects.get().amount == Decimal("89.80")
