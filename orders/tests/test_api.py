@@ -368,3 +368,92 @@ def test_the_address_book_keeps_exactly_one_default(client_for, buyer):
     # The newest remaining address takes the default.
     assert list(Address.objects.filter(is_default=True).values_list("pk", flat=True)) == [second["id"]]
     assert Address.objects.filter(pk=first["id"], is_default=False).exists()
+
+
+def test_nobody_reaches_anothers_addresses_payments_or_refunds(
+    client_for, placed, buyer, other_buyer, lily_owner
+):
+    from orders.models import Address
+
+    address = client_for(buyer).post("/api/v1/addresses/", ADDRESS, format="json").json()
+    assert client_for(other_buyer).get("/api/v1/addresses/").json() == []
+    assert client_for(other_buyer).delete(f"/api/v1/addresses/{address['id']}/").status_code == 404
+    assert Address.objects.filter(pk=address["id"]).exists()
+    pay = client_for(other_buyer).post(
+        f"/api/v1/payments/{placed['payment']['id']}/pay/", {"provider": "alipay"}
+    )
+    assert pay.status_code == 404
+    payment_mark_paid(payment_id=placed["payment"]["id"], provider="alipay", trade_no="T1")
+    walnut_order = placed["orders"][0]
+    refund = (
+        client_for(buyer).post(f"/api/v1/orders/{walnut_order['id']}/refunds/", {"reason": "不要了"}).json()
+    )
+    for stranger in (other_buyer, lily_owner):
+        assert client_for(stranger).get(f"/api/v1/refunds/{refund['id']}/").status_code == 404
+        assert client_for(stranger).get("/api/v1/refunds/").json()["count"] == 0
+    assert (
+        client_for(lily_owner).get(f"/api/v1/refunds/?vendor={walnut_order['vendor']['slug']}").status_code
+        == 404
+    )
+
+
+@pytest.mark.parametrize("path", ["refunds", "group-buys", "reviews"])
+def test_other_lists_keep_a_constant_query_count(
+    client_for, buyer, walnut_owner, walnuts, django_assert_num_queries, path
+):
+    from orders.services.group_buys import GroupBuyInput, group_buy_create
+    from orders.services.orders import order_confirm_receipt, order_ship
+    from orders.services.refunds import refund_request
+    from orders.services.reviews import review_create
+
+    def one_more(n):
+        order = Order.objects.get(
+            pk=checkout(client_for(buyer), [{"sku": walnuts.pk, "quantity": 1}], key=f"c{n}").json()[
+                "orders"
+            ][0]["id"]
+        )
+        payment_mark_paid(payment_id=order.payment_id, provider="alipay", trade_no=f"T{n}")
+        if path == "refunds":
+            refund_request(order=order, buyer=buyer, reason="不要了")
+        elif path == "group-buys":
+            group_buy_create(
+                vendor=walnuts.vendor,
+                data=GroupBuyInput(
+                    sku_id=walnuts.pk, group_price="29.90", group_size=2 + n, duration_hours=5
+                ),
+            )
+        else:
+            order_ship(order=order, actor=walnut_owner, carrier="sf", tracking_number=f"SF12345678901{n:02d}")
+            order_confirm_receipt(order=order, actor=buyer)
+            review_create(buyer=buyer, order_item_id=order.items.get().pk, rating=4, comment="好")
+
+    url = {
+        "refunds": "/api/v1/refunds/",
+        "group-buys": "/api/v1/group-buys/",
+        "reviews": f"/api/v1/products/{walnuts.product_id}/reviews/",
+    }[path]
+    api = client_for(buyer)
+    one_more(0)
+    with _Capture() as one:
+        assert api.get(url).json()["count"] == 1
+    queries = one.count
+    for n in range(1, 5):
+        one_more(n)
+    with django_assert_num_queries(queries):
+        assert api.get(url).json()["count"] == 5
+
+
+class _Capture:
+    """Count the queries of a block (read at once: later requests reset the connection's log)."""
+
+    def __enter__(self):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        self._ctx = CaptureQueriesContext(connection)
+        self._ctx.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self._ctx.__exit__(*exc)
+        self.count = len(self._ctx.captured_queries)
