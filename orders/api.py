@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -273,7 +274,7 @@ class OrderCancelApi(APIView):
         reason = data.validated_data["reason"]
         if order.status in refunds.BEFORE_SHIPPING:  # paid, not shipped: the money goes back at once
             refunds.refund_request(
-                order=order, buyer=request.user, reason=reason or _("cancelled by the buyer")
+                order=order, buyer=request.user, reason=reason or gettext_noop("cancelled by the buyer")
             )
         else:
             orders.order_cancel_unpaid(order=order, actor=request.user, reason=reason)

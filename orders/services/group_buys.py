@@ -18,6 +18,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from catalog.models import Sku
 from catalog.services import stock_release, stock_return
@@ -146,9 +147,13 @@ def group_on_paid(*, order: Order) -> None:
     group = Group.objects.select_for_update().select_related("group_buy").get(pk=order.group_id)
     if group.status == GroupStatus.FAILED:
         return  # its refund follows from the failure (see groups_expire)
-    order_transition(order=order, to=OrderStatus.AWAITING_GROUP, actor=None, note=_("waiting for the group"))
+    order_transition(
+        order=order, to=OrderStatus.AWAITING_GROUP, actor=None, note=gettext_noop("waiting for the group")
+    )
     if group.status == GroupStatus.FILLED:  # joined while still open and paid after it filled
-        order_transition(order=order, to=OrderStatus.PAID, actor=None, note=_("the group is complete"))
+        order_transition(
+            order=order, to=OrderStatus.PAID, actor=None, note=gettext_noop("the group is complete")
+        )
         return
     waiting = list(
         Order.objects.select_for_update(of=("self",))
@@ -161,7 +166,9 @@ def group_on_paid(*, order: Order) -> None:
     group.status, group.closed_at = GroupStatus.FILLED, timezone.now()
     group.save(update_fields=["status", "closed_at"])
     for member in waiting:
-        order_transition(order=member, to=OrderStatus.PAID, actor=None, note=_("the group is complete"))
+        order_transition(
+            order=member, to=OrderStatus.PAID, actor=None, note=gettext_noop("the group is complete")
+        )
         notify(
             user=member.buyer,
             kind="group_filled",
@@ -196,7 +203,10 @@ def groups_expire(*, now: datetime | None = None) -> int:
             for order in members:
                 if order.status == OrderStatus.PENDING_PAYMENT:
                     order_transition(
-                        order=order, to=OrderStatus.CANCELLED, actor=None, note=_("the group did not fill")
+                        order=order,
+                        to=OrderStatus.CANCELLED,
+                        actor=None,
+                        note=gettext_noop("the group did not fill"),
                     )
                     stock_release(lines=stock_lines(order))
                     payment = Payment.objects.select_for_update().get(pk=order.payment_id)
@@ -205,7 +215,10 @@ def groups_expire(*, now: datetime | None = None) -> int:
                         payment.save(update_fields=["status", "closed_at"])
                 else:
                     order_transition(
-                        order=order, to=OrderStatus.CANCELLED, actor=None, note=_("the group did not fill")
+                        order=order,
+                        to=OrderStatus.CANCELLED,
+                        actor=None,
+                        note=gettext_noop("the group did not fill"),
                     )
                     stock_return(lines=stock_lines(order))
                     refund_for_failed_group(order=order)

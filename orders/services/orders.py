@@ -14,6 +14,7 @@ import re
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from catalog.models import FulfilledBy
 from catalog.services import StockLine, stock_release
@@ -201,7 +202,9 @@ def orders_auto_confirm(*, now: object = None) -> int:
     done = 0
     for pk in list(due):
         try:
-            order_confirm_receipt(order=Order(pk=pk), actor=None, note=_("confirmed automatically"))
+            order_confirm_receipt(
+                order=Order(pk=pk), actor=None, note=gettext_noop("confirmed automatically")
+            )
         except ApplicationError:  # changed meanwhile
             continue
         done += 1

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from catalog.models import Sku
 from catalog.services import stock_release, stock_sell
@@ -172,7 +173,9 @@ def _close(payment_id: int) -> bool:
             .order_by("pk")
         )
         for order in orders:
-            order_transition(order=order, to=OrderStatus.CANCELLED, actor=None, note="payment timed out")
+            order_transition(
+                order=order, to=OrderStatus.CANCELLED, actor=None, note=gettext_noop("payment timed out")
+            )
             stock_release(lines=stock_lines(order))
             notify_buyer(order, "order_timed_out")
     return True

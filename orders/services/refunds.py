@@ -25,6 +25,7 @@ from django.db.models import Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from catalog.services import stock_return
 from gansu_mall.accounts.models import User
@@ -152,7 +153,7 @@ def refund_request(
                 number=_number(), order=order, buyer=buyer, kind=RefundKind.REFUND, amount=left, reason=reason
             )
             RefundEvent.objects.create(refund=refund, to_status=R.REQUESTED, actor=buyer, note=reason)
-            _transition(refund, R.APPROVED, None, _("refunded before shipping"))
+            _transition(refund, R.APPROVED, None, gettext_noop("refunded before shipping"))
             order_transition(order=order, to=OrderStatus.CANCELLED, actor=buyer, note=reason)
             stock_return(lines=stock_lines(order))
             _notify(refund, "refund_approved")
@@ -172,7 +173,7 @@ def refund_request(
                 message=_("This order already has a refund request under way."),
             )
         for rejected in order.refunds.select_for_update().filter(status=R.REJECTED):
-            _transition(rejected, R.CLOSED, buyer, _("replaced by a new request"))
+            _transition(rejected, R.CLOSED, buyer, gettext_noop("replaced by a new request"))
         if left <= 0:
             raise ApplicationError(
                 code=OrderErrorCode.INVALID_TRANSITION, message=_("This order has been refunded in full.")
@@ -294,7 +295,7 @@ def refund_withdraw(*, refund: Refund, actor: User) -> Refund:
                 message=_("Only a request the shop has not approved can be withdrawn."),
                 extra={"status": refund.status},
             )
-        _transition(refund, R.CLOSED, actor, _("withdrawn by the buyer"))
+        _transition(refund, R.CLOSED, actor, gettext_noop("withdrawn by the buyer"))
         _notify(refund, "refund_withdrawn", buyer=False)
     return refund
 
@@ -344,7 +345,7 @@ def refund_execute(*, refund_id: int) -> bool:
         refund = _locked(refund)
         if refund.status != R.APPROVED:
             return False
-        _transition(refund, R.REFUNDED, None, _("money returned through the payment gateway"))
+        _transition(refund, R.REFUNDED, None, gettext_noop("money returned through the payment gateway"))
         _notify(refund, "refund_done", shop=False)
     return True
 
@@ -371,7 +372,9 @@ def payment_refund_late(*, order_ids: list[int]) -> list[Refund]:
         for order in Order.objects.select_for_update(of=("self",)).filter(pk__in=order_ids).order_by("pk"):
             if not order.refunds.exists():
                 refunds.append(
-                    _refund_in_full(order, _("Paid after the order was cancelled for lack of payment."))
+                    _refund_in_full(
+                        order, gettext_noop("Paid after the order was cancelled for lack of payment.")
+                    )
                 )
     return refunds
 
@@ -379,4 +382,4 @@ def payment_refund_late(*, order_ids: list[int]) -> list[Refund]:
 def refund_for_failed_group(*, order: Order) -> Refund:
     """A paid member of a group that did not fill gets the whole order back (the caller has cancelled the
     order and returned its stock, under the group's lock)."""
-    return _refund_in_full(order, _("The group did not fill in time."))
+    return _refund_in_full(order, gettext_noop("The group did not fill in time."))

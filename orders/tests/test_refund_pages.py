@@ -638,3 +638,17 @@ def test_return_and_refund_on_the_pages(
     refund.refresh_from_db()
     assert (refund.status, refund.amount) == ("refunded", Decimal("89.80"))  # everything: 2 × 39.90 + 10.00
     assert SandboxRefund.objects.get().amount == Decimal("89.80")
+
+
+def test_system_notes_follow_the_page_language(
+    client, buyer, walnuts, gateway, django_capture_on_commit_callbacks
+):
+    order = paid_order(buyer, walnuts)
+    with django_capture_on_commit_callbacks(execute=True):
+        refund_request(order=order, buyer=buyer, reason="不要了")
+    client.force_login(buyer)
+    english = html(client.get(f"/orders/{order.pk}/?lang=en"))
+    assert "money returned through the payment gateway" in english
+    chinese = html(client.get(f"/orders/{order.pk}/?lang=zh-hans"))
+    assert "已通过支付渠道退款" in chinese
+    assert "money returned through the payment gateway" not in chinese
