@@ -101,8 +101,8 @@ def client_for():
 
 @pytest.fixture
 def regions_data(transactional_db):
-    """Reference data (GB/T 2260 divisions, categories, synonyms) for transactional tests, whose flushes
-    empty what the data migrations loaded."""
+    """Reference data (GB/T 2260 divisions, categories, synonyms, the hub and its shipping rates) for
+    transactional tests, whose flushes empty what the data migrations loaded."""
     from catalog.models import Category, Synonym
     from catalog.reference_data import load_categories, load_synonyms
     from gansu_mall.regions.loader import load_divisions
@@ -113,3 +113,8 @@ def regions_data(transactional_db):
     if Category.objects.count() == 0:
         load_categories(Category)
         load_synonyms(Synonym)
+    from logistics.models import Bin, ShippingRate, Warehouse
+    from logistics.reference_data import load_hub
+
+    if not Warehouse.objects.exists():
+        load_hub(Warehouse, Bin, ShippingRate)

@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("vendors.api_urls")),
     path("", include("catalog.api_urls")),
     path("", include("orders.api_urls")),
+    path("", include("logistics.api_urls")),
     path("notifications/", NotificationListApi.as_view(), name="notification-list"),
     path("notifications/read/", NotificationReadApi.as_view(), name="notification-read"),
 ]
@@ -25,6 +26,7 @@ urlpatterns = [
     path("", include("catalog.urls")),
     path("", include("vendors.urls")),
     path("", include("orders.urls")),
+    path("", include("logistics.urls")),
     # The built-in payment sandbox (refuses to serve when real Alipay settings are configured).
     path("sandbox/", include("orders.payments.sandbox_urls")),
     path("notifications/", include("gansu_mall.notifications.urls")),

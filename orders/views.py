@@ -42,7 +42,7 @@ from orders.services.addresses import GANSU, AddressInput, address_create
 from orders.services.cart import CartShop, CartView, cart_add, cart_item_remove, cart_item_set, cart_view
 from orders.services.checkout import checkout, request_fingerprint
 from orders.services.orders import order_cancel_unpaid, order_confirm_receipt, order_ship
-from orders.shipping import shipping_fee
+from orders.shipping import ShippedLine, shipping_fee
 from orders.views_refunds import buyer_refunds_context, shop_refunds_context
 
 logger = logging.getLogger(__name__)
@@ -201,10 +201,25 @@ class ShopSummary:
 
 
 def _summaries(view: CartView, province_code: str) -> list[ShopSummary]:
+    """Each shop's items and shipping fee to ``province_code`` (Gansu until an address is chosen). A
+    destination the hub cannot serve (cold chain) is estimated as Gansu here; checkout refuses it, saying
+    why."""
     summaries = []
     for shop in view.shops:
-        weight = sum(line.sku.weight_grams * line.item.quantity for line in shop.lines)
-        fee = shipping_fee(vendor_id=shop.vendor.pk, weight_grams=weight, province_code=province_code)
+        lines = [
+            ShippedLine(
+                weight_grams=line.sku.weight_grams,
+                quantity=line.item.quantity,
+                line_total=line.line_total,
+                fulfilled_by=line.sku.fulfilled_by,
+                storage=line.sku.product.storage,
+            )
+            for line in shop.lines
+        ]
+        try:
+            fee = shipping_fee(vendor_id=shop.vendor.pk, lines=lines, province_code=province_code or "620000")
+        except ApplicationError:
+            fee = shipping_fee(vendor_id=shop.vendor.pk, lines=lines, province_code="620000")
         summaries.append(ShopSummary(shop=shop, shipping_fee=fee))
     return summaries
 

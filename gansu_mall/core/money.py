@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import models
+from django.utils.functional import Promise
 
 CENT = Decimal("0.01")
 MAX_DIGITS = 14
@@ -29,6 +30,6 @@ def format_money(value: Decimal) -> str:
     return f"{to_money(value):.2f}"
 
 
-def MoneyField(verbose_name: str | None = None, **kwargs: object) -> models.DecimalField:  # noqa: N802
+def MoneyField(verbose_name: str | Promise | None = None, **kwargs: object) -> models.DecimalField:  # noqa: N802
     """A DecimalField with the project's money precision."""
     return models.DecimalField(verbose_name, max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, **kwargs)  # type: ignore[arg-type]

@@ -42,7 +42,7 @@ from orders.models import (
 from orders.services.addresses import AddressInput, address_clean
 from orders.services.cart import MAX_QUANTITY, cart_for_user
 from orders.services.orders import notify_buyer, notify_shop
-from orders.shipping import shipping_fee
+from orders.shipping import ShippedLine, shipping_fee
 from vendors.models import VendorStatus
 
 SCOPE = "checkout"
@@ -174,9 +174,19 @@ def checkout(
         plans = []
         for vendor_id, sku_ids in sorted(by_vendor.items()):
             items_total = to_money(sum((prices[pk] * wanted[pk] for pk in sku_ids), Decimal("0")))
-            weight = sum(skus[pk].weight_grams * wanted[pk] for pk in sku_ids)
             fee = shipping_fee(
-                vendor_id=vendor_id, weight_grams=weight, province_code=clean_address.province_code
+                vendor_id=vendor_id,
+                lines=[
+                    ShippedLine(
+                        weight_grams=skus[pk].weight_grams,
+                        quantity=wanted[pk],
+                        line_total=to_money(prices[pk] * wanted[pk]),
+                        fulfilled_by=skus[pk].fulfilled_by,
+                        storage=skus[pk].product.storage,
+                    )
+                    for pk in sku_ids
+                ],
+                province_code=clean_address.province_code,
             )
             plans.append((vendor_id, sku_ids, items_total, fee))
         amount = sum((items + fee for _v, _s, items, fee in plans), Decimal("0"))

@@ -9,8 +9,6 @@ here do) and make the change's side effects (stock, money) in the same transacti
 
 from __future__ import annotations
 
-import re
-
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,9 +18,10 @@ from catalog.models import FulfilledBy
 from catalog.services import StockLine, stock_release
 from gansu_mall.accounts.models import User
 from gansu_mall.core.errors import ApplicationError
-from gansu_mall.core.errors import invalid as _invalid
 from gansu_mall.core.money import format_money
 from gansu_mall.notifications.services import notify
+from logistics.carriers import CARRIERS as LOGISTICS_CARRIERS
+from logistics.carriers import validate_tracking
 from orders.errors import OrderErrorCode
 from orders.models import Order, OrderEvent, OrderStatus, Payment, PaymentStatus
 from vendors.models import StaffRole, VendorMembership
@@ -44,17 +43,8 @@ TIMESTAMPS: dict[str, str] = {
     S.COMPLETED: "completed_at",
 }
 
-# Carriers of API.md and the shape of their tracking numbers.
-CARRIERS: dict[str, re.Pattern[str]] = {
-    "ems": re.compile(r"^(?:[A-Z]{2}\d{9}[A-Z]{2}|\d{13})$"),
-    "sf": re.compile(r"^SF\d{12,13}$"),
-    "zto": re.compile(r"^(?:7[3-9]|6[2-8])\d{10,13}$"),
-    "yto": re.compile(r"^YT\d{13,15}$"),
-    "sto": re.compile(r"^77\d{11,13}$"),
-    "yunda": re.compile(r"^(?:31|43|46)\d{11,13}$"),
-    "jd": re.compile(r"^JD[A-Z0-9]{11,18}$"),
-    "jt": re.compile(r"^JT\d{13}$"),
-}
+# Carriers of API.md and their tracking-number checks live in logistics (one list for the platform).
+CARRIERS = LOGISTICS_CARRIERS
 
 
 def order_transition(*, order: Order, to: str, actor: User | None, note: str = "") -> Order:
@@ -154,15 +144,8 @@ def order_cancel_unpaid(*, order: Order, actor: User | None, reason: str) -> Ord
 
 def order_ship(*, order: Order, actor: User, carrier: str, tracking_number: str) -> Order:
     """The shop ships a paid order of its own (vendor-fulfilled) SKUs with a carrier and tracking number."""
-    carrier = (carrier or "").strip().lower()
-    tracking = (tracking_number or "").strip().upper().replace(" ", "")
-    errors: dict[str, list[str]] = {}
-    if carrier not in CARRIERS:
-        errors["carrier"] = [_("Choose a carrier: %(carriers)s.") % {"carriers": ", ".join(CARRIERS)}]
-    elif not CARRIERS[carrier].match(tracking):
-        errors["tracking_number"] = [_("This is not a tracking number of that carrier.")]
-    if errors:
-        raise _invalid(errors)
+    tracking = validate_tracking(carrier, tracking_number)
+    carrier = carrier.strip().lower()
     with transaction.atomic():
         order = _locked(order)
         if order.items.filter(fulfilled_by=FulfilledBy.HUB).exists():

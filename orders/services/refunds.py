@@ -216,16 +216,10 @@ def refund_approve(*, refund: Refund, actor: User, note: str = "") -> Refund:
 
 def refund_return_shipped(*, refund: Refund, actor: User, carrier: str, tracking_number: str) -> Refund:
     """The buyer has sent the goods back: the parcel's carrier and tracking number, for the shop."""
-    from orders.services.orders import CARRIERS
+    from logistics.carriers import validate_tracking
 
-    carrier = (carrier or "").strip().lower()
-    tracking = (tracking_number or "").strip().upper().replace(" ", "")
-    if carrier not in CARRIERS:
-        raise _invalid(
-            {"carrier": [_("Choose a carrier: %(carriers)s.") % {"carriers": ", ".join(CARRIERS)}]}
-        )
-    if not CARRIERS[carrier].match(tracking):
-        raise _invalid({"tracking_number": [_("This is not a tracking number of that carrier.")]})
+    tracking = validate_tracking(carrier, tracking_number)
+    carrier = carrier.strip().lower()
     with transaction.atomic():
         refund = _locked(refund)
         if refund.status != R.AWAITING_RETURN:

@@ -457,3 +457,36 @@ class _Capture:
     def __exit__(self, *exc):
         self._ctx.__exit__(*exc)
         self.count = len(self._ctx.captured_queries)
+
+
+def test_checkout_charges_the_shops_rule_and_the_hubs_fee_table(
+    client_for, buyer, walnut_shop, walnuts, lilies
+):
+    from catalog.models import Product, Sku
+    from logistics.models import ShopShippingRule
+
+    ShopShippingRule.objects.create(vendor=walnut_shop, fee="6.00", free_over="100.00")
+    # A hub-shipped chilled spec of the lily shop (hub stock arrives with receipts; set here directly).
+    Product.objects.filter(pk=lilies.product_id).update(storage="chilled")
+    Sku.objects.filter(pk=lilies.pk).update(fulfilled_by="hub", stock=5, weight_grams=2500)
+    api = client_for(buyer)
+    small = checkout(
+        api, [{"sku": walnuts.pk, "quantity": 2}, {"sku": lilies.pk, "quantity": 1}], key="a"
+    ).json()
+    fees = {o["vendor"]["slug"]: o["shipping_fee"] for o in small["orders"]}
+    assert fees[walnut_shop.slug] == "6.00"  # the shop's own rule: 79.80 is under its free-shipping 100
+    # The hub's Gansu rate: 6.00 first kg + 2 × 2.00 further kg (2.5 kg) + 8.00 cold chain = 18.00.
+    assert fees[lilies.vendor.slug] == "18.00"
+    big = checkout(api, [{"sku": walnuts.pk, "quantity": 3}], key="b").json()
+    assert big["orders"][0]["shipping_fee"] == "0.00"  # 119.70 reaches the shop's free shipping
+    tibet = api.post(
+        "/api/v1/checkout/",
+        {
+            "address": {**ADDRESS, "province_code": "540000", "county_code": ""},
+            "items": [{"sku": lilies.pk, "quantity": 1}],
+        },
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="c",
+    )
+    assert (tibet.status_code, tibet.json()["code"]) == (409, "cold_chain_unavailable")
+    assert Sku.objects.get(pk=lilies.pk).stock == 4  # nothing held by the refused checkout

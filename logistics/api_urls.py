@@ -1,0 +1,11 @@
+from django.urls import path
+
+from logistics import api
+
+urlpatterns = [
+    path("warehouses/", api.WarehouseListApi.as_view(), name="warehouse-list"),
+    path("shipping/quote/", api.ShippingQuoteApi.as_view(), name="shipping-quote"),
+    path("shipping/rates/", api.ShippingRateListApi.as_view(), name="shipping-rate-list"),
+    path("shipping/rates/<int:pk>/", api.ShippingRateDetailApi.as_view(), name="shipping-rate-detail"),
+    path("vendors/<slug:slug>/shipping-rule/", api.ShopShippingRuleApi.as_view(), name="shop-shipping-rule"),
+]

@@ -1,0 +1,161 @@
+"""Reads of logistics: warehouses, the shipping-fee table, the quote of a parcel from the hub and the fee a
+shop charges for what it ships itself.
+
+The quote: ``first_fee`` covers the first ``first_weight_grams``; every further ``additional_unit_grams``
+begun costs ``additional_fee``; chilled and frozen parcels add ``cold_chain_surcharge``, and go only where
+the rate says a cold chain is available (409 ``cold_chain_unavailable`` elsewhere) and only with carriers
+that run one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from catalog.models import Storage
+from gansu_mall.core.errors import ApplicationError, ErrorCode, invalid
+from gansu_mall.core.money import to_money
+from gansu_mall.regions.models import Region
+from logistics.carriers import carriers_for
+from logistics.errors import LogisticsErrorCode
+from logistics.models import HUB_CODE, ShippingRate, ShopShippingRule, Warehouse
+
+MAX_WEIGHT_GRAMS = 1_000_000  # one tonne: beyond it, freight rather than parcels
+
+
+@dataclass
+class Quote:
+    fee: Decimal
+    carrier_options: list[dict[str, Any]] = field(default_factory=list)  # [{code, name, days}]
+    remote: bool = False
+    cold_chain: bool = False
+    days: int = 0
+    province_code: str = ""
+    warehouse_code: str = HUB_CODE
+
+
+def warehouses_active() -> QuerySet[Warehouse]:
+    return Warehouse.objects.filter(active=True).order_by("code")
+
+
+def warehouse_get(*, code: str) -> Warehouse:
+    """An active warehouse by code; 404 ``not_found`` otherwise."""
+    warehouse = warehouses_active().filter(code=code).first()
+    if warehouse is None:
+        raise ApplicationError(code=ErrorCode.NOT_FOUND, message=_("Unknown warehouse."))
+    return warehouse
+
+
+def shipping_rates(*, warehouse_code: str | None = None) -> QuerySet[ShippingRate]:
+    """The fee table, by warehouse then province code, with what lists and pages show (one query)."""
+    rates = ShippingRate.objects.select_related("warehouse", "province").order_by(
+        "warehouse__code", "province_id"
+    )
+    return rates if warehouse_code is None else rates.filter(warehouse__code=warehouse_code)
+
+
+def shipping_rate_get(*, rate_id: int) -> ShippingRate | None:
+    return shipping_rates().filter(pk=rate_id).first()
+
+
+def _rate_for(*, warehouse_code: str, province_code: str) -> ShippingRate | None:
+    return (
+        ShippingRate.objects.select_related("warehouse")
+        .filter(warehouse__code=warehouse_code, warehouse__active=True, province_id=province_code)
+        .first()
+    )
+
+
+def parcel_fee(*, rate: ShippingRate, weight_grams: int, cold: bool) -> Decimal:
+    """First weight, plus every begun additional unit, plus the cold chain surcharge when ``cold``."""
+    extra = max(weight_grams - rate.first_weight_grams, 0)
+    units = -(-extra // rate.additional_unit_grams)  # ceiling division, in integers
+    fee = rate.first_fee + units * rate.additional_fee
+    if cold:
+        fee += rate.cold_chain_surcharge
+    return to_money(fee)
+
+
+def shipping_quote(
+    *, province_code: str, weight_grams: int, storage: str, warehouse_code: str = HUB_CODE
+) -> Quote:
+    """The fee of one parcel of ``weight_grams`` from the warehouse to the province, and the carriers
+    that may take it. 400 for an unknown province, a weight that is not positive or an unknown storage;
+    409 ``cold_chain_unavailable`` for chilled or frozen goods to a province without cold chain."""
+    errors: dict[str, list[str]] = {}
+    if storage not in Storage.values:
+        errors["storage"] = [_("Choose ambient, chilled or frozen.")]
+    if isinstance(weight_grams, bool) or not isinstance(weight_grams, int) or weight_grams <= 0:
+        errors["weight_grams"] = [_("Give the weight in grams, a whole number above 0.")]
+    elif weight_grams > MAX_WEIGHT_GRAMS:
+        errors["weight_grams"] = [
+            _("At most %(grams)d grams per parcel.") % {"grams": MAX_WEIGHT_GRAMS},
+        ]
+    rate = _rate_for(warehouse_code=warehouse_code, province_code=str(province_code or "").strip())
+    if rate is None:
+        if not warehouses_active().filter(code=warehouse_code).exists():
+            raise ApplicationError(code=ErrorCode.NOT_FOUND, message=_("Unknown warehouse."))
+        errors["province_code"] = [_("Unknown province: give its six-digit code (e.g. 620000).")]
+    if errors or rate is None:
+        raise invalid(errors)
+    cold = storage != Storage.AMBIENT
+    if cold and not (rate.cold_chain_available and rate.warehouse.cold_chain):
+        raise ApplicationError(
+            code=LogisticsErrorCode.COLD_CHAIN_UNAVAILABLE,
+            message=_("Chilled and frozen goods cannot be shipped to this province: it has no cold chain."),
+        )
+    options = [
+        {"code": carrier.code, "name": carrier.display_name, "days": rate.days}
+        for carrier in carriers_for(cold_chain=cold)
+    ]
+    return Quote(
+        fee=parcel_fee(rate=rate, weight_grams=weight_grams, cold=cold),
+        carrier_options=options,
+        remote=rate.remote,
+        cold_chain=cold,
+        days=rate.days,
+        province_code=rate.province_id,
+        warehouse_code=rate.warehouse.code,
+    )
+
+
+def flat_shipping_fee() -> Decimal:
+    """The platform's fee for a shop without a rule of its own (``ORDER_FLAT_SHIPPING_FEE``)."""
+    return to_money(settings.ORDER_FLAT_SHIPPING_FEE)
+
+
+def shop_rule_get(*, vendor_id: int) -> ShopShippingRule | None:
+    return ShopShippingRule.objects.filter(vendor_id=vendor_id).first()
+
+
+def shop_shipping_fee(*, vendor_id: int, items_total: Decimal, province_code: str) -> Decimal:
+    """What a shop charges for one order of SKUs it ships itself to the province.
+
+    The shop's rule: its fee, nothing once ``items_total`` reaches ``free_over``; plus its remote-area
+    surcharge where the hub's rate marks the province remote — free shipping excludes remote areas, as
+    "包邮（偏远地区除外）" customarily does. Without a rule: the platform's flat fee. 400 for an unknown
+    province.
+    """
+    code = str(province_code or "")
+    remote = (
+        ShippingRate.objects.filter(warehouse__code=HUB_CODE, province_id=code)
+        .values_list("remote", flat=True)
+        .first()
+    )
+    if remote is None:  # no hub rate for it: a province still, but not known to be remote
+        if not Region.objects.filter(code=code, level="province").exists():
+            raise invalid({"province_code": [_("Unknown province: give its six-digit code (e.g. 620000).")]})
+        remote = False
+    rule = shop_rule_get(vendor_id=vendor_id)
+    if rule is None:
+        return flat_shipping_fee()
+    free = rule.free_over is not None and items_total >= rule.free_over
+    fee = Decimal(0) if free else rule.fee
+    if remote:
+        fee += rule.remote_surcharge
+    return to_money(fee)

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from logistics import views
+
+app_name = "logistics"
+
+urlpatterns = [
+    path("platform/shipping-rates/", views.platform_shipping_rates, name="platform_shipping_rates"),
+    path(
+        "platform/shipping-rates/<int:pk>/",
+        views.platform_shipping_rate_edit,
+        name="platform_shipping_rate_edit",
+    ),
+    path("seller/<slug:slug>/shipping/", views.seller_shipping, name="seller_shipping"),
+]
