@@ -7,27 +7,21 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from gansu_mall.regions.selectors import region_children
+from logistics.carriers import CARRIERS
 from orders.models import Address
-from orders.services.orders import CARRIERS
 from vendors.forms import county_choices
 
 NEW_ADDRESS = "new"
 
-# The names of the carriers of API.md, in the order of orders.services.orders.CARRIERS.
-CARRIER_LABELS = {
-    "ems": _("China Post EMS"),
-    "sf": _("SF Express"),
-    "zto": _("ZTO Express"),
-    "yto": _("YTO Express"),
-    "sto": _("STO Express"),
-    "yunda": _("Yunda Express"),
-    "jd": _("JD Logistics"),
-    "jt": _("J&T Express"),
-}
-
 
 def carrier_label(code: str) -> str:
-    return str(CARRIER_LABELS.get(code, code.upper()))
+    """The carrier's name in the active language (logistics.carriers holds the list)."""
+    carrier = CARRIERS.get(code)
+    return carrier.display_name if carrier is not None else code.upper()
+
+
+def carrier_choices() -> list[tuple[str, str]]:
+    return [("", str(_("Choose a carrier")))] + [(code, carrier_label(code)) for code in CARRIERS]
 
 
 def address_label(address: Address, names: dict[str, str]) -> str:
@@ -100,7 +94,7 @@ class CheckoutForm(forms.Form):
 class ShipForm(forms.Form):
     carrier = forms.ChoiceField(
         label=_("Carrier"),
-        choices=[("", _("Choose a carrier"))] + [(code, CARRIER_LABELS.get(code, code)) for code in CARRIERS],
+        choices=carrier_choices,  # a callable: the names follow the language of each request
     )
     tracking_number = forms.CharField(
         label=_("Tracking number"), max_length=40, widget=forms.TextInput(attrs={"autocomplete": "off"})
