@@ -444,3 +444,28 @@ def _refresh_for(*, sku_ids: list[int]) -> None:
 def product_rating_set(*, product_id: int, rating: Decimal | None, count: int) -> None:
     """The orders app reports a product's rating after each review (catalog only shows it)."""
     Product.objects.filter(pk=product_id).update(rating=rating, rating_count=count)
+
+
+def hub_stock_receive(*, sku_id: int, quantity: int) -> None:
+    """The hub received ``quantity`` units of a hub-fulfilled SKU: they become sellable. Inside the caller's
+    transaction (logistics records the receipt with it), then the product's summary follows."""
+    _require_transaction()
+    if quantity <= 0:
+        raise _invalid({"quantity": [_("Give a quantity above zero.")]})
+    updated = Sku.objects.filter(pk=sku_id, fulfilled_by=FulfilledBy.HUB).update(stock=F("stock") + quantity)
+    if not updated:
+        raise ApplicationError(
+            code=CatalogErrorCode.HUB_STOCK, message=_("Only SKUs shipped from the hub take hub receipts.")
+        )
+    _refresh_for(sku_ids=[sku_id])
+
+
+def hub_stock_remove(*, sku_id: int, quantity: int) -> None:
+    """Units the hub held leave the sellable stock (a lot blocked at the hub), never below zero."""
+    _require_transaction()
+    if quantity <= 0:
+        return
+    Sku.objects.filter(pk=sku_id, fulfilled_by=FulfilledBy.HUB).update(
+        stock=Greatest(F("stock") - quantity, 0)
+    )
+    _refresh_for(sku_ids=[sku_id])

@@ -27,5 +27,8 @@ def make_thumbnails(image_id: int) -> bool:
 def expire_batches() -> int:
     """Daily: block lots past their best-before date and take what is left of them out of stock."""
     from catalog.trace import batches_expire
+    from logistics.inbound import hub_blocked_lots_clear
 
-    return batches_expire()
+    expired = batches_expire()
+    hub_blocked_lots_clear()  # what the hub holds of those lots leaves its stock too
+    return expired

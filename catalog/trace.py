@@ -106,11 +106,12 @@ def batch_create(*, sku: Sku, data: BatchInput) -> Batch:
 
 
 def _batch_block(batch: Batch, reason: str) -> None:
-    """Block a (row-locked) batch: what is left of it leaves the SKU's sellable stock."""
+    """Block a (row-locked) batch: what is left of it leaves the SKU's sellable stock. For a SKU shipped
+    from the hub, the hub holds the stock: logistics takes out the units of the lot it holds."""
     batch.blocked = True
     batch.blocked_reason = reason[:255]
     batch.save(update_fields=["blocked", "blocked_reason"])
-    if batch.remaining:
+    if batch.remaining and batch.sku.fulfilled_by != FulfilledBy.HUB:
         Sku.objects.filter(pk=batch.sku_id).update(stock=Greatest(F("stock") - batch.remaining, 0))
         product_refresh_summary(product_ids=[batch.sku.product_id])
 

@@ -19,9 +19,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.models import Storage
-from gansu_mall.core.errors import ApplicationError, ErrorCode
-from logistics import selectors, services
-from logistics.models import HUB_CODE, ShippingRate, ShopShippingRule
+from gansu_mall.core.api.pagination import PageNumberPagination
+from gansu_mall.core.errors import ApplicationError, ErrorCode, invalid
+from logistics import inbound, selectors, services
+from logistics.models import HUB_CODE, InboundShipment, InboundStatus, ShippingRate, ShopShippingRule
 from vendors.models import Vendor
 from vendors.selectors import vendor_get_for_staff
 
@@ -244,3 +245,208 @@ class ShopShippingRuleApi(APIView):
             vendor=vendor, actor_role=role, actor=request.user, changes=data.validated_data
         )
         return Response(ShopRuleSerializer(_rule_body(vendor, rule)).data)
+
+
+# --- Inbound consignments (logistics.inbound) -------------------------------------------------------
+
+
+class InboundLineSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    sku = serializers.IntegerField(source="sku_id")
+    sku_code = serializers.CharField(source="sku.code")
+    spec = serializers.CharField(source="sku.spec")
+    product = serializers.CharField(source="sku.product.name")
+    storage = serializers.CharField(source="sku.product.storage")
+    batch = serializers.IntegerField(source="batch_id", allow_null=True)
+    trace_code = serializers.CharField(source="batch.trace_code", allow_null=True, default=None)
+    quantity = serializers.IntegerField(help_text="Announced.")
+    received_quantity = serializers.IntegerField(allow_null=True, help_text="null until received.")
+    bin = serializers.CharField(source="bin.code", allow_null=True, default=None)
+
+
+class InboundShipmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    vendor = serializers.CharField(source="vendor.slug")
+    warehouse = serializers.CharField(source="warehouse.code")
+    status = serializers.ChoiceField(choices=InboundStatus.choices)
+    note = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    received_at = serializers.DateTimeField(allow_null=True)
+    lines = InboundLineSerializer(many=True)
+
+
+class InboundPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = InboundShipmentSerializer(many=True)
+
+
+class AnnounceLineInputSerializer(serializers.Serializer):
+    sku = serializers.IntegerField(help_text="Id of a hub-fulfilled SKU of the shop.")
+    quantity = serializers.IntegerField(help_text="Units announced, above 0.")
+    batch = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="Id of its lot."
+    )
+
+
+class AnnounceInputSerializer(serializers.Serializer):
+    vendor = serializers.CharField(help_text="The shop's slug.")
+    warehouse = serializers.CharField(default=HUB_CODE, help_text="Warehouse code; LZXQ by default.")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+    lines = AnnounceLineInputSerializer(many=True)
+
+
+class ReceiveLineInputSerializer(serializers.Serializer):
+    sku = serializers.IntegerField()
+    received_quantity = serializers.IntegerField(help_text="Units counted, 0 up to the announced quantity.")
+    bin = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, default=None, help_text="Bin code; needed above 0."
+    )
+    batch = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="The lot, when a SKU comes in several."
+    )
+
+
+class ReceiveInputSerializer(serializers.Serializer):
+    lines = ReceiveLineInputSerializer(many=True)
+
+
+class InspectionFailedInputSerializer(serializers.Serializer):
+    batch = serializers.IntegerField(help_text="Id of a lot of the consignment.")
+    summary = serializers.CharField(max_length=500, help_text="What the inspection found.")
+
+
+def _inbound_body(shipment_id: int, request: Request) -> dict[str, Any]:
+    return InboundShipmentSerializer(
+        selectors.inbound_get_for_user(user=request.user, shipment_id=shipment_id)
+    ).data
+
+
+def _warehouse_shipment(request: Request, pk: int) -> InboundShipment:
+    """The consignment for warehouse staff; 403 for the staff of its shop, 404 for everyone else."""
+    shipment = selectors.inbound_get_for_user(user=request.user, shipment_id=pk)
+    if not selectors.is_warehouse_staff(user=request.user):
+        raise ApplicationError(
+            code=ErrorCode.PERMISSION_DENIED, message=gettext("Only warehouse staff receive consignments.")
+        )
+    return shipment
+
+
+class InboundListApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("vendor", OpenApiTypes.STR, description="A shop's slug (its staff)."),
+            OpenApiParameter("status", OpenApiTypes.STR, description="announced or received."),
+        ],
+        responses={200: InboundPageSerializer},
+        operation_id="inbound_shipments_list",
+        tags=["logistics"],
+        summary="Inbound consignments: a shop's (its staff, ?vendor=) or all (warehouse staff)",
+    )
+    def get(self, request: Request) -> Response:
+        slug = request.query_params.get("vendor")
+        if selectors.is_warehouse_staff(user=request.user):
+            shipments = selectors.inbound_shipments_for_warehouse()
+            if slug:
+                shipments = shipments.filter(vendor__slug=slug)
+        elif slug:
+            _vendor, shipments = selectors.inbound_shipments_for_staff(user=request.user, slug=slug)
+        else:
+            raise ApplicationError(
+                code=ErrorCode.PERMISSION_DENIED,
+                message=gettext("Give your shop (?vendor=); only warehouse staff see every consignment."),
+            )
+        status = request.query_params.get("status")
+        if status:
+            if status not in InboundStatus.values:
+                raise invalid({"status": [gettext("Choose announced or received.")]})
+            shipments = shipments.filter(status=status)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(shipments, request, view=self)
+        return paginator.get_paginated_response(InboundShipmentSerializer(page or [], many=True).data)
+
+    @extend_schema(
+        request=AnnounceInputSerializer,
+        responses={201: InboundShipmentSerializer},
+        tags=["logistics"],
+        summary="Announce a consignment to the hub (the shop's staff)",
+    )
+    def post(self, request: Request) -> Response:
+        data = AnnounceInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        body = data.validated_data
+        vendor, role = vendor_get_for_staff(user=request.user, slug=body["vendor"])
+        shipment = inbound.inbound_announce(
+            vendor=vendor,
+            actor=request.user,
+            actor_role=role,
+            warehouse_code=body["warehouse"],
+            note=body["note"],
+            lines=[
+                inbound.AnnouncedLine(sku_id=line["sku"], quantity=line["quantity"], batch_id=line["batch"])
+                for line in body["lines"]
+            ],
+        )
+        return Response(_inbound_body(shipment.pk, request), status=201)
+
+
+class InboundDetailApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: InboundShipmentSerializer}, tags=["logistics"], summary="A consignment")
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(_inbound_body(pk, request))
+
+
+class InboundReceiveApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=ReceiveInputSerializer,
+        responses={200: InboundShipmentSerializer},
+        tags=["logistics"],
+        summary="Receive a consignment: count every line and put it away (warehouse staff)",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        shipment = _warehouse_shipment(request, pk)
+        data = ReceiveInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        inbound.inbound_receive(
+            shipment=shipment,
+            actor=request.user,
+            lines=[
+                inbound.CountedLine(
+                    sku_id=line["sku"],
+                    received_quantity=line["received_quantity"],
+                    bin_code=line["bin"],
+                    batch_id=line["batch"],
+                )
+                for line in data.validated_data["lines"]
+            ],
+        )
+        return Response(_inbound_body(pk, request))
+
+
+class InboundInspectionFailedApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=InspectionFailedInputSerializer,
+        responses={200: InboundShipmentSerializer},
+        tags=["logistics"],
+        summary="A lot of a received consignment failed its inspection: it is blocked (warehouse staff)",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        shipment = _warehouse_shipment(request, pk)
+        data = InspectionFailedInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        inbound.inbound_inspection_failed(
+            shipment=shipment,
+            actor=request.user,
+            batch_id=data.validated_data["batch"],
+            summary=data.validated_data["summary"],
+        )
+        return Response(_inbound_body(pk, request))

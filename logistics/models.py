@@ -1,12 +1,14 @@
-"""Warehouses and their bins, the hub's shipping-fee table and the shops' own fee rules."""
+"""Warehouses and their bins, the hub's shipping-fee table, the shops' own fee rules, inbound consignments
+and the hub's stock by SKU, lot and bin."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from catalog.models import Storage
 from gansu_mall.core.money import MoneyField
@@ -134,3 +136,109 @@ class ShopShippingRule(models.Model):
 
     def __str__(self) -> str:
         return f"shipping rule of {self.vendor_id}"
+
+
+# --- Inbound consignments and hub stock ----------------------------------------------------------------
+
+
+class InboundStatus(models.TextChoices):
+    ANNOUNCED = "announced", pgettext_lazy("inbound status", "announced")
+    RECEIVED = "received", pgettext_lazy("inbound status", "received")
+
+
+class InboundShipment(models.Model):
+    """A consignment a shop sends to a warehouse: announced by the shop, counted and put away by the
+    warehouse (logistics.inbound)."""
+
+    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.PROTECT, related_name="inbound_shipments")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="inbound_shipments")
+    status = models.CharField(
+        _("status"), max_length=9, choices=InboundStatus.choices, default=InboundStatus.ANNOUNCED
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("inbound consignment")
+        verbose_name_plural = _("inbound consignments")
+        indexes = [
+            models.Index(fields=["vendor", "-created_at"], name="inbound_vendor_created"),
+            models.Index(fields=["status", "created_at"], name="inbound_status_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status=InboundStatus.ANNOUNCED, received_at__isnull=True)
+                | Q(status=InboundStatus.RECEIVED, received_at__isnull=False),
+                name="inbound_received_at_iff_received",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"inbound {self.pk} {self.status}"
+
+
+class InboundLine(models.Model):
+    """What the shop announced of one SKU (and lot), and what the warehouse counted and where it put it."""
+
+    shipment = models.ForeignKey(InboundShipment, on_delete=models.CASCADE, related_name="lines")
+    sku = models.ForeignKey("catalog.Sku", on_delete=models.PROTECT, related_name="+")
+    batch = models.ForeignKey(
+        "catalog.Batch", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    quantity = models.PositiveIntegerField(_("announced quantity"))
+    received_quantity = models.PositiveIntegerField(_("received quantity"), null=True, blank=True)
+    bin = models.ForeignKey(Bin, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["shipment_id", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="inbound_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(received_quantity__isnull=True) | Q(received_quantity__lte=F("quantity")),
+                name="inbound_line_received_le_announced",
+            ),
+            models.UniqueConstraint(
+                fields=["shipment", "sku", "batch"], name="inbound_line_once", nulls_distinct=False
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shipment_id}: {self.sku_id} × {self.quantity}"
+
+    @property
+    def short(self) -> int:
+        """Units announced but not received (0 until counted)."""
+        return 0 if self.received_quantity is None else self.quantity - self.received_quantity
+
+
+class HubStock(models.Model):
+    """Units of a SKU (and lot) lying in one bin of a warehouse."""
+
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="stock")
+    sku = models.ForeignKey("catalog.Sku", on_delete=models.PROTECT, related_name="+")
+    batch = models.ForeignKey(
+        "catalog.Batch", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    bin = models.ForeignKey(Bin, on_delete=models.PROTECT, related_name="stock")
+    quantity = models.IntegerField(_("quantity"), default=0)
+
+    class Meta:
+        ordering = ["warehouse_id", "sku_id", "bin_id", "batch_id"]
+        verbose_name = _("hub stock")
+        verbose_name_plural = _("hub stock")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=0), name="hub_stock_not_negative"),
+            models.UniqueConstraint(
+                fields=["warehouse", "sku", "batch", "bin"], name="hub_stock_once", nulls_distinct=False
+            ),
+        ]
+        indexes = [models.Index(fields=["sku", "warehouse"], name="hub_stock_sku")]
+
+    def __str__(self) -> str:
+        return f"{self.sku_id}@{self.bin_id}: {self.quantity}"

@@ -14,16 +14,29 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
 from django.utils.translation import gettext as _
 
-from catalog.models import Storage
+from catalog.models import Batch, FulfilledBy, Sku, Storage
+from gansu_mall.accounts.models import Role, User
 from gansu_mall.core.errors import ApplicationError, ErrorCode, invalid
 from gansu_mall.core.money import to_money
 from gansu_mall.regions.models import Region
 from logistics.carriers import carriers_for
 from logistics.errors import LogisticsErrorCode
-from logistics.models import HUB_CODE, ShippingRate, ShopShippingRule, Warehouse
+from logistics.models import (
+    HUB_CODE,
+    Bin,
+    HubStock,
+    InboundLine,
+    InboundShipment,
+    ShippingRate,
+    ShopShippingRule,
+    Warehouse,
+)
+from vendors.models import Vendor
+from vendors.selectors import membership_of, vendor_get_for_staff
 
 MAX_WEIGHT_GRAMS = 1_000_000  # one tonne: beyond it, freight rather than parcels
 
@@ -159,3 +172,68 @@ def shop_shipping_fee(*, vendor_id: int, items_total: Decimal, province_code: st
     if remote:
         fee += rule.remote_surcharge
     return to_money(fee)
+
+
+# --- Inbound consignments and hub stock --------------------------------------------------------------
+
+
+def _inbound() -> QuerySet[InboundShipment]:
+    """Consignments with what lists and pages show: shop, warehouse, lines with SKU, product, lot and bin
+    (two queries however many)."""
+    lines = InboundLine.objects.select_related("sku__product", "batch", "bin").order_by("id")
+    return InboundShipment.objects.select_related("vendor", "warehouse").prefetch_related(
+        Prefetch("lines", queryset=lines)
+    )
+
+
+def is_warehouse_staff(*, user: User) -> bool:
+    return bool(user.is_authenticated) and user.has_role(Role.WAREHOUSE)
+
+
+def inbound_shipments_for_staff(*, user: User, slug: str) -> tuple[Vendor, QuerySet[InboundShipment]]:
+    """A shop's consignments, newest first, for its staff; Http404 for anyone else."""
+    vendor, _role = vendor_get_for_staff(user=user, slug=slug)
+    return vendor, _inbound().filter(vendor=vendor).order_by("-created_at", "-id")
+
+
+def inbound_shipments_for_warehouse(*, status: str | None = None) -> QuerySet[InboundShipment]:
+    """Every consignment for warehouse staff: the oldest announced first (the order they arrive in)."""
+    shipments = _inbound().order_by("created_at", "id")
+    return shipments if status is None else shipments.filter(status=status)
+
+
+def inbound_get_for_user(*, user: User, shipment_id: int) -> InboundShipment:
+    """A consignment for warehouse staff or the staff of its shop; Http404 for anyone else."""
+    shipment = _inbound().filter(pk=shipment_id).first()
+    if shipment is None or not user.is_authenticated:
+        raise Http404
+    if is_warehouse_staff(user=user) or membership_of(user=user, vendor=shipment.vendor) is not None:
+        return shipment
+    raise Http404
+
+
+def inbound_choices(*, vendor_id: int) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """For the announcement form: the shop's hub-fulfilled SKUs, and their lots that may still ship."""
+    skus = Sku.objects.filter(vendor_id=vendor_id, fulfilled_by=FulfilledBy.HUB).select_related("product")
+    lots = Batch.objects.filter(sku__vendor_id=vendor_id, sku__fulfilled_by=FulfilledBy.HUB, blocked=False)
+    return (
+        [(sku.pk, f"{sku.code} · {sku.product.name} {sku.spec}") for sku in skus.order_by("code")],
+        [
+            (lot.pk, f"{lot.trace_code} · {lot.sku.code}")
+            for lot in lots.select_related("sku").order_by("sku__code", "-harvested_on", "-id")
+        ],
+    )
+
+
+def warehouse_bins(*, warehouse_id: int) -> QuerySet[Bin]:
+    return Bin.objects.filter(warehouse_id=warehouse_id).order_by("zone", "code")
+
+
+def hub_stock_for_sku(*, sku_id: int, warehouse_code: str | None = None) -> QuerySet[HubStock]:
+    """Where a SKU's units lie: rows with units, by warehouse, bin and lot."""
+    rows = (
+        HubStock.objects.select_related("warehouse", "bin", "batch")
+        .filter(sku_id=sku_id, quantity__gt=0)
+        .order_by("warehouse__code", "bin__code", "batch_id")
+    )
+    return rows if warehouse_code is None else rows.filter(warehouse__code=warehouse_code)

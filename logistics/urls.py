@@ -12,4 +12,7 @@ urlpatterns = [
         name="platform_shipping_rate_edit",
     ),
     path("seller/<slug:slug>/shipping/", views.seller_shipping, name="seller_shipping"),
+    path("seller/<slug:slug>/inbound/", views.seller_inbound, name="seller_inbound"),
+    path("warehouse/inbound/", views.warehouse_inbound, name="warehouse_inbound"),
+    path("warehouse/inbound/<int:pk>/", views.warehouse_inbound_detail, name="warehouse_inbound_detail"),
 ]

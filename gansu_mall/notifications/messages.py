@@ -112,6 +112,11 @@ MESSAGES: dict[str, NotificationText] = {
             "The group of order {number} did not fill in time; the order is cancelled and any payment refunded."
         ),
     ),
+    # Logistics: {shipment} (the consignment's number), {warehouse}, {lines} ("code spec: received/announced; …")
+    "inbound_discrepancy": NotificationText(
+        _("Consignment counted short"),
+        _("The hub counted fewer units than announced in consignment {shipment} at {warehouse}: {lines}"),
+    ),
 }
 
 

@@ -67,3 +67,89 @@ def member(shop, username: str, role: str):
     user = UserFactory(username=username)
     VendorMembership.objects.create(vendor=shop, user=user, role=role)
     return user
+
+
+@pytest.fixture
+def warehouse_user(db):
+    return UserFactory(username="picker", roles=["warehouse"])
+
+
+@pytest.fixture
+def buyer(db):
+    return UserFactory(username="buyer")
+
+
+def food_licence(vendor, owner, number: str) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from vendors import services as vendor_services
+    from vendors.tests.factories import jpeg
+
+    vendor_services.qualification_add(
+        vendor=vendor,
+        actor_role="owner",
+        actor=owner,
+        kind="food",
+        number=number,
+        expires_on=timezone.localdate() + timedelta(days=365),
+        document=jpeg(),
+    )
+
+
+def hub_sku(vendor, *, code: str, storage: str = "ambient", name: str = "核桃"):
+    """A product on sale with one SKU shipped from the hub, its stock at 0."""
+    from catalog import services
+
+    product = services.product_create(
+        vendor=vendor,
+        data=services.ProductInput(
+            name=name,
+            category="walnuts",
+            origin_county_code="621221",
+            storage=storage,
+            shelf_life_days=30 if storage != "ambient" else None,
+            status="active",
+            skus=[
+                services.SkuInput(
+                    code=code, spec="500 g", price="40.00", stock=0, weight_grams=520, fulfilled_by="hub"
+                )
+            ],
+        ),
+    )
+    return product.skus.get()
+
+
+def lot(sku, quantity: int):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from catalog.trace import BatchInput, batch_create
+
+    return batch_create(
+        sku=sku,
+        data=BatchInput(
+            quantity=quantity,
+            origin_county_code="621221",
+            base_name="成县核桃基地",
+            harvested_on=timezone.localdate() - timedelta(days=3),
+        ),
+    )
+
+
+@pytest.fixture
+def licensed_shop(shop, owner):
+    food_licence(shop, owner, "JY-SHOP")
+    return shop
+
+
+@pytest.fixture
+def walnut(licensed_shop):
+    return hub_sku(licensed_shop, code="HT-500")
+
+
+@pytest.fixture
+def walnut_lot(walnut):
+    return lot(walnut, 40)
