@@ -25,6 +25,9 @@ DATA = Path(__file__).resolve().parent / "data" / "gansu_specialties.csv"
 # Shop (by demo owner) that lists each kind of specialty.
 SHOP_FOR = {"nuts": "demo_coop", "tcm_herb": "demo_herbs"}
 DEFAULT_SHOP = "demo_trade"
+# Specialties whose gift box the Lanzhou New Area hub ships: their stock comes from the hub's receipts
+# (logistics.demo consigns it), so they start at zero.
+HUB_GIFT_BOXES = ("成县核桃", "陇西黄芪", "花牛苹果")
 
 
 def _category(row: dict[str, str]) -> str:
@@ -79,6 +82,7 @@ def seed_demo_catalog() -> int:
         base = Decimal(_number(row["name_zh"], 1800, 16800)) / 100
         code = f"D{zlib.crc32(row['name_zh'].encode()) % 100000:05d}"
         perishable = row["category"] in {"fruit", "meat", "dairy", "lily"}
+        from_hub = row["name_zh"] in HUB_GIFT_BOXES
         with transaction.atomic():
             product = services.product_create(
                 vendor=shop,
@@ -105,8 +109,9 @@ def seed_demo_catalog() -> int:
                             code=f"{code}-G",
                             spec="礼盒 1 kg",
                             price=f"{base * 2 + 20:.2f}",
-                            stock=_number(row["name_zh"] + "g", 5, 80),
+                            stock=0 if from_hub else _number(row["name_zh"] + "g", 5, 80),
                             weight_grams=1250,
+                            fulfilled_by="hub" if from_hub else "vendor",
                         ),
                     ],
                 ),

@@ -166,6 +166,19 @@ ORDER_FLAT_SHIPPING_FEE = ENV.str("ORDER_FLAT_SHIPPING_FEE", "10.00")
 # Delivered orders the buyer has not confirmed are completed after this many days.
 ORDER_AUTO_CONFIRM_DAYS = ENV.int("ORDER_AUTO_CONFIRM_DAYS", 10)
 
+# The hub's fulfillment queue: hours from payment to shipment by priority, how long a claim lasts after the
+# worker's last step, and how long before its deadline a task counts as at risk.
+FULFILLMENT_SLA_HOURS = ENV.int("FULFILLMENT_SLA_HOURS", 24)
+FULFILLMENT_SLA_HOURS_COLD_CHAIN = ENV.int("FULFILLMENT_SLA_HOURS_COLD_CHAIN", 12)
+FULFILLMENT_SLA_HOURS_EXPRESS = ENV.int("FULFILLMENT_SLA_HOURS_EXPRESS", 8)
+FULFILLMENT_CLAIM_MINUTES = ENV.int("FULFILLMENT_CLAIM_MINUTES", 20)
+FULFILLMENT_AT_RISK_MINUTES = ENV.int("FULFILLMENT_AT_RISK_MINUTES", 120)
+# Carrier webhooks: one shared secret per carrier code, "sf=secret1,ems=secret2"; a carrier without one
+# cannot post tracking events.
+CARRIER_WEBHOOK_SECRETS = dict(
+    item.partition("=")[::2] for item in ENV.list("CARRIER_WEBHOOK_SECRETS") if "=" in item
+)
+
 # Anonymous product lists and search pages are served from the cache for this long (0: off).
 PUBLIC_CACHE_SECONDS = 0 if TESTING else ENV.int("PUBLIC_CACHE_SECONDS", 30)
 
@@ -212,6 +225,14 @@ CELERY_BEAT_SCHEDULE = {
     "retry-approved-refunds": {
         "task": "orders.tasks.retry_approved_refunds",
         "schedule": timedelta(hours=1),
+    },
+    "expire-claims": {  # fulfillment tasks whose worker went quiet go back to the queue
+        "task": "logistics.tasks.expire_claims",
+        "schedule": timedelta(minutes=1),
+    },
+    "sla-monitor": {  # tasks near or past their deadline are flagged, the warehouse lead told
+        "task": "logistics.tasks.sla_monitor",
+        "schedule": timedelta(minutes=5),
     },
     "auto-confirm-delivered": {
         "task": "orders.tasks.auto_confirm_delivered",

@@ -21,6 +21,7 @@ from catalog.trace import batch_event_add
 from gansu_mall.accounts.models import Role, User
 from gansu_mall.core.errors import ApplicationError, ErrorCode, invalid
 from gansu_mall.notifications.services import notify
+from logistics.fulfillment import holds_on_lots_release, stock_short_requeue
 from logistics.models import Bin, HubStock, InboundLine, InboundShipment, InboundStatus, Warehouse
 from vendors.models import StaffRole, Vendor, VendorMembership
 
@@ -234,6 +235,8 @@ def inbound_receive(*, shipment: InboundShipment, actor: User, lines: list[Count
             )
             HubStock.objects.filter(pk=row.pk).update(quantity=F("quantity") + received)
             hub_stock_receive(sku_id=line.sku_id, quantity=received)
+        # Tasks that waited for these SKUs (not enough hub stock at their claim) go back to the queue.
+        stock_short_requeue(sku_ids=sorted({line.sku_id for line in announced if line.received_quantity}))
         locked.status = InboundStatus.RECEIVED
         locked.received_at = timezone.now()
         locked.received_by = actor
@@ -291,6 +294,7 @@ def inbound_inspection_failed(
             summary=summary.strip(),
             result=InspectionResult.FAIL,
         )
+        holds_on_lots_release(batch_ids=[batch.pk])
         held = HubStock.objects.filter(batch_id=batch.pk).aggregate(n=Sum("quantity"))["n"] or 0
         hub_stock_remove(sku_id=batch.sku_id, quantity=held)  # the units of the lot the hub holds
         HubStock.objects.filter(batch_id=batch.pk).update(quantity=0)
@@ -304,6 +308,9 @@ def hub_blocked_lots_clear() -> int:
     rows = HubStock.objects.filter(quantity__gt=0, batch__blocked=True).values_list("pk", flat=True)
     for row_id in list(rows):
         with transaction.atomic():
+            batch_id = HubStock.objects.filter(pk=row_id).values_list("batch_id", flat=True).first()
+            if batch_id is not None:
+                holds_on_lots_release(batch_ids=[batch_id])
             row = HubStock.objects.select_for_update().filter(pk=row_id, quantity__gt=0).first()
             if row is None:
                 continue

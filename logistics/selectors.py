@@ -10,12 +10,14 @@ that run one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Min, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Batch, FulfilledBy, Sku, Storage
@@ -27,12 +29,21 @@ from logistics.carriers import carriers_for
 from logistics.errors import LogisticsErrorCode
 from logistics.models import (
     HUB_CODE,
+    PRIORITY_CODES,
     Bin,
+    FulfillmentTask,
     HubStock,
     InboundLine,
     InboundShipment,
+    Pick,
+    Shipment,
+    ShipmentEvent,
     ShippingRate,
     ShopShippingRule,
+    TaskEvent,
+    TaskLine,
+    TaskPriority,
+    TaskStatus,
     Warehouse,
 )
 from vendors.models import Vendor
@@ -48,6 +59,7 @@ class Quote:
     remote: bool = False
     cold_chain: bool = False
     days: int = 0
+    express_surcharge: Decimal = Decimal("0.00")  # added to ``fee`` for express delivery (picked first)
     province_code: str = ""
     warehouse_code: str = HUB_CODE
 
@@ -132,6 +144,7 @@ def shipping_quote(
         remote=rate.remote,
         cold_chain=cold,
         days=rate.days,
+        express_surcharge=to_money(rate.express_surcharge),
         province_code=rate.province_id,
         warehouse_code=rate.warehouse.code,
     )
@@ -237,3 +250,132 @@ def hub_stock_for_sku(*, sku_id: int, warehouse_code: str | None = None) -> Quer
         .order_by("warehouse__code", "bin__code", "batch_id")
     )
     return rows if warehouse_code is None else rows.filter(warehouse__code=warehouse_code)
+
+
+# --- The fulfillment queue and shipments --------------------------------------------------------------
+
+
+def _tasks() -> QuerySet[FulfillmentTask]:
+    """Tasks with what lists and pages show: warehouse, shop, worker, lines with their picks, bins and lots
+    (three queries however many)."""
+    picks = Pick.objects.select_related("bin", "batch").order_by("bin__code", "id")
+    lines = (
+        TaskLine.objects.select_related("sku")
+        .prefetch_related(Prefetch("picks", queryset=picks))
+        .order_by("id")
+    )
+    return FulfillmentTask.objects.select_related("warehouse", "vendor", "claimed_by").prefetch_related(
+        Prefetch("lines", queryset=lines)
+    )
+
+
+def _require_warehouse(user: User) -> None:
+    if not is_warehouse_staff(user=user):
+        raise Http404
+
+
+def tasks_for_warehouse(
+    *, user: User, status: str | None = None, worker: User | None = None
+) -> QuerySet[FulfillmentTask]:
+    """The queue for warehouse staff, in the order it is worked (priority, then deadline); Http404 for
+    anyone else. ``status`` filters, ``worker`` keeps that worker's tasks."""
+    _require_warehouse(user)
+    tasks = _tasks().order_by("priority", "deadline", "id")
+    if status:
+        tasks = tasks.filter(status=status)
+    if worker is not None:
+        tasks = tasks.filter(claimed_by=worker)
+    return tasks
+
+
+def task_get_for_staff(*, user: User, task_id: int) -> FulfillmentTask:
+    """A task for warehouse staff; Http404 for anyone else (shop staff and buyers included)."""
+    _require_warehouse(user)
+    task = _tasks().filter(pk=task_id).first()
+    if task is None:
+        raise Http404
+    return task
+
+
+def task_pick_list(*, task: FulfillmentTask) -> list[Pick]:
+    """The task's picks in walking order: by bin code, then line (uses the prefetched lines)."""
+    picks = [pick for line in task.lines.all() for pick in line.picks.all()]
+    for line in task.lines.all():
+        for pick in line.picks.all():
+            pick.line = line  # the prefetched line, with its SKU
+    return sorted(picks, key=lambda pick: (pick.bin.code, pick.pk))
+
+
+def task_events(*, task: FulfillmentTask) -> QuerySet[TaskEvent]:
+    return TaskEvent.objects.filter(task=task).select_related("actor").order_by("created_at", "id")
+
+
+@dataclass
+class QueueSummary:
+    depth: dict[str, int]  # queued tasks by priority code
+    claimed: int
+    exceptions: int
+    at_risk: int
+    overdue: int
+    shipped_today: int
+    oldest_deadline: Any = None
+
+
+def queue_summary(*, warehouse_id: int, now: Any = None) -> QueueSummary:
+    """What the console's header shows: queued tasks by priority, tasks being worked, exceptions waiting,
+    tasks at risk or overdue (unshipped), shipped since midnight (two queries)."""
+    moment = now or timezone.now()
+    soon = moment + timedelta(minutes=settings.FULFILLMENT_AT_RISK_MINUTES)
+    open_ = ~Q(status__in=[TaskStatus.SHIPPED, TaskStatus.CANCELLED])
+    midnight = timezone.localtime(moment).replace(hour=0, minute=0, second=0, microsecond=0)
+    tasks = FulfillmentTask.objects.filter(warehouse_id=warehouse_id)
+    figures = tasks.aggregate(
+        claimed=Count("pk", filter=Q(status__in=[TaskStatus.CLAIMED, TaskStatus.PICKED, TaskStatus.PACKED])),
+        exceptions=Count("pk", filter=Q(status=TaskStatus.EXCEPTION)),
+        overdue=Count("pk", filter=open_ & Q(deadline__lte=moment)),
+        at_risk=Count("pk", filter=open_ & Q(deadline__gt=moment, deadline__lte=soon)),
+        shipped_today=Count("pk", filter=Q(status=TaskStatus.SHIPPED, shipped_at__gte=midnight)),
+        oldest_deadline=Min("deadline", filter=Q(status=TaskStatus.QUEUED)),
+    )
+    depth = {code: 0 for code in PRIORITY_CODES.values()}
+    for priority, count in (
+        tasks.filter(status=TaskStatus.QUEUED).values_list("priority").annotate(n=Count("pk")).order_by()
+    ):
+        depth[PRIORITY_CODES[TaskPriority(priority)]] = count
+    return QueueSummary(depth=depth, **figures)
+
+
+def tasks_at_risk(*, warehouse_id: int, now: Any = None, limit: int = 20) -> QuerySet[FulfillmentTask]:
+    """Unshipped tasks past or near their deadline, the most urgent first."""
+    moment = now or timezone.now()
+    soon = moment + timedelta(minutes=settings.FULFILLMENT_AT_RISK_MINUTES)
+    return (
+        FulfillmentTask.objects.select_related("claimed_by", "vendor")
+        .filter(warehouse_id=warehouse_id, deadline__lte=soon)
+        .exclude(status__in=[TaskStatus.SHIPPED, TaskStatus.CANCELLED])
+        .order_by("deadline", "id")[:limit]
+    )
+
+
+def shipments_for_orders(*, order_ids: list[int]) -> dict[int, Shipment]:
+    """Each order's shipment with its tracking events, oldest first (two queries for any number)."""
+    events = ShipmentEvent.objects.select_related("warehouse").order_by("occurred_at", "id")
+    shipments = Shipment.objects.filter(order_ref__in=order_ids).prefetch_related(
+        Prefetch("events", queryset=events)
+    )
+    return {shipment.order_ref: shipment for shipment in shipments}
+
+
+def shipment_get_for_reporter(*, user: User, shipment_id: int) -> Shipment:
+    """A shipment warehouse staff report events of; Http404 for anyone else."""
+    _require_warehouse(user)
+    shipment = Shipment.objects.filter(pk=shipment_id).first()
+    if shipment is None:
+        raise Http404
+    return shipment
+
+
+def shipment_by_tracking(*, carrier: str, tracking_number: str) -> Shipment | None:
+    return Shipment.objects.filter(
+        carrier=carrier, tracking_number=(tracking_number or "").strip().upper().replace(" ", "")
+    ).first()

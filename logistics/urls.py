@@ -1,6 +1,6 @@
 from django.urls import path
 
-from logistics import views
+from logistics import views, views_fulfillment
 
 app_name = "logistics"
 
@@ -13,6 +13,11 @@ urlpatterns = [
     ),
     path("seller/<slug:slug>/shipping/", views.seller_shipping, name="seller_shipping"),
     path("seller/<slug:slug>/inbound/", views.seller_inbound, name="seller_inbound"),
+    path("warehouse/", views_fulfillment.console, name="warehouse_console"),
+    path("warehouse/claim/", views_fulfillment.claim, name="warehouse_claim"),
+    path("warehouse/tasks/", views_fulfillment.task_list, name="warehouse_tasks"),
+    path("warehouse/tasks/<int:pk>/", views_fulfillment.task_detail, name="warehouse_task"),
+    path("warehouse/tasks/<int:pk>/print/", views_fulfillment.task_print, name="warehouse_task_print"),
     path("warehouse/inbound/", views.warehouse_inbound, name="warehouse_inbound"),
     path("warehouse/inbound/<int:pk>/", views.warehouse_inbound_detail, name="warehouse_inbound_detail"),
 ]

@@ -168,6 +168,7 @@ class CheckoutApi(APIView):
             note=fields["note"],
             idempotency_key=request.headers.get("Idempotency-Key", ""),
             fingerprint=checkout.request_fingerprint(request.data),
+            express=fields["express"],
         )
         return Response(checkout_response(result), status=status.HTTP_201_CREATED)
 
@@ -243,6 +244,10 @@ class OrderListApi(ListAPIView):
             _vendor, orders_ = selectors.orders_for_shop(user=self.request.user, slug=slug, status=status_)
             return orders_
         return selectors.orders_for_buyer(user=self.request.user, status=status_)
+
+    def paginate_queryset(self, queryset):  # type: ignore[no-untyped-def]
+        page = super().paginate_queryset(queryset)
+        return None if page is None else selectors.shipments_attach(list(page))
 
 
 def _order_response(order_id: int, user: Any) -> Response:

@@ -5,15 +5,37 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
+
 from catalog.models import FulfilledBy, Sku
 from gansu_mall.accounts.models import User
-from orders.models import Order
+from orders.models import Order, Payment
+from orders.payments import sandbox
 from orders.services.addresses import AddressInput, address_create
 from orders.services.checkout import CheckoutLine, CheckoutResult, checkout, request_fingerprint
 from orders.services.group_buys import GroupBuyInput, group_buy_create, group_buy_join
 from orders.services.orders import order_cancel_unpaid, order_confirm_receipt, order_ship
 from orders.services.payments import payment_mark_paid
 from orders.services.reviews import review_create, review_reply
+
+
+def demo_pay(payment: Payment, *, label: str) -> None:
+    """Paid at the sandbox's cashier (so that the sandbox can return the money of a refund later), then
+    marked paid as the gateway's notification would."""
+    trade_no = f"DEMO-{label}-{payment.pk}"
+    if sandbox.sandbox_enabled():
+        site = settings.SITE_URL.rstrip("/")
+        trade = sandbox.trade_open(
+            out_trade_no=payment.number,
+            total_amount=payment.amount,
+            subject=f"甘肃馆 {payment.number}",
+            notify_url=f"{site}/api/v1/payments/notify/alipay/",
+            return_url=f"{site}/",
+        )
+        sandbox.trade_pay(trade_id=trade.pk)
+        trade_no = trade.trade_no
+    payment_mark_paid(payment_id=payment.pk, provider="alipay", trade_no=trade_no)
+
 
 ADDRESS = AddressInput(
     recipient="王小明",
@@ -75,15 +97,15 @@ def seed_demo_orders() -> int:
     _place(buyer, "demo-pending", skus[:2])
     # Paid, waiting for the shop to ship.
     paid = _place(buyer, "demo-paid", skus[1:2])
-    payment_mark_paid(payment_id=paid.payment.pk, provider="alipay", trade_no="DEMO-PAID")
+    demo_pay(paid.payment, label="PAID")
     # Shipped.
     shipped = _place(buyer, "demo-shipped", skus[2:3])
-    payment_mark_paid(payment_id=shipped.payment.pk, provider="alipay", trade_no="DEMO-SHIPPED")
+    demo_pay(shipped.payment, label="SHIPPED")
     order = shipped.orders[0]
     order_ship(order=order, actor=_owner(order), carrier="sf", tracking_number=TRACKING[0])
     # Completed (received).
     done = _place(buyer, "demo-completed", [skus[0], skus[2]])
-    payment_mark_paid(payment_id=done.payment.pk, provider="alipay", trade_no="DEMO-COMPLETED")
+    demo_pay(done.payment, label="COMPLETED")
     for n, order in enumerate(done.orders, start=1):
         order_ship(order=order, actor=_owner(order), carrier="sf", tracking_number=TRACKING[n])
         order_confirm_receipt(order=order, actor=buyer)
@@ -115,5 +137,5 @@ def seed_demo_orders() -> int:
         idempotency_key="demo-group",
         fingerprint=request_fingerprint("demo-group"),
     )
-    payment_mark_paid(payment_id=joined.payment.pk, provider="alipay", trade_no="DEMO-GROUP")
+    demo_pay(joined.payment, label="GROUP")
     return Order.objects.filter(buyer=buyer).count()

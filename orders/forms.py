@@ -70,6 +70,9 @@ class CheckoutForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    express = forms.BooleanField(
+        label=_("Express delivery from the hub (a surcharge; packed first)"), required=False
+    )
     idempotency_key = forms.CharField(max_length=100, widget=forms.HiddenInput)
 
     NEW_FIELDS = ("recipient", "phone", "province_code", "county_code", "detail", "save_address")

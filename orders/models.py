@@ -3,6 +3,8 @@ the idempotency records of checkout."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -10,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from gansu_mall.core.money import MoneyField
+
+HALF_FEN = models.Value(Decimal("0.005"), output_field=models.DecimalField(max_digits=4, decimal_places=3))
 
 
 class Cart(models.Model):
@@ -201,6 +205,8 @@ class Order(models.Model):
     county_code = models.CharField(max_length=6, blank=True)
     address_detail = models.CharField(_("street address"), max_length=200)
     note = models.CharField(_("note to the shop"), max_length=200, blank=True)
+    # Express delivery from the hub (a surcharge of the hub's fee table): its task is picked first.
+    express = models.BooleanField(_("express delivery"), default=False)
     carrier = models.CharField(_("carrier"), max_length=8, blank=True)
     tracking_number = models.CharField(_("tracking number"), max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -213,8 +219,11 @@ class Order(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
+            # Within half a fen: on PostgreSQL (exact decimals of two places) that is equality; SQLite, the
+            # demo's database, compares in floating point, where 61.46 + 10.00 need not equal 71.46.
             models.CheckConstraint(
-                condition=Q(total=models.F("items_total") + models.F("shipping_fee")),
+                condition=Q(total__gte=models.F("items_total") + models.F("shipping_fee") - HALF_FEN)
+                & Q(total__lte=models.F("items_total") + models.F("shipping_fee") + HALF_FEN),
                 name="order_total_adds_up",
             ),
             models.CheckConstraint(condition=Q(items_total__gt=0), name="order_items_total_positive"),
@@ -252,6 +261,25 @@ class OrderItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id}: {self.sku_id} × {self.quantity}"
+
+
+class OrderItemLot(models.Model):
+    """The lot (batch) a line's units shipped from, recorded when the hub ships the parcel, so that the
+    buyer's trace link shows the real lot."""
+
+    item = models.ForeignKey(OrderItem, on_delete=models.CASCADE, related_name="lots")
+    batch = models.ForeignKey("catalog.Batch", on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(_("quantity"))
+
+    class Meta:
+        ordering = ["item_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "batch"], name="order_item_lot_once"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="order_item_lot_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {self.batch_id} × {self.quantity}"
 
 
 class OrderEvent(models.Model):

@@ -8,10 +8,12 @@ from django.http import Http404
 
 from gansu_mall.accounts.models import User
 from gansu_mall.accounts.selectors import user_region_scope
+from logistics.selectors import shipments_for_orders
 from orders.models import (
     Order,
     OrderEvent,
     OrderItem,
+    OrderItemLot,
     OrderStatus,
     Payment,
     Refund,
@@ -23,10 +25,23 @@ from vendors.selectors import is_bureau, vendor_get_for_staff
 
 
 def _with_details(orders: QuerySet[Order]) -> QuerySet[Order]:
+    lots = OrderItemLot.objects.select_related("batch").order_by("id")
     return orders.select_related("vendor", "payment", "buyer").prefetch_related(
-        Prefetch("items", queryset=OrderItem.objects.order_by("id")),
+        Prefetch(
+            "items",
+            queryset=OrderItem.objects.prefetch_related(Prefetch("lots", queryset=lots)).order_by("id"),
+        ),
         Prefetch("events", queryset=OrderEvent.objects.order_by("created_at", "id")),
     )
+
+
+def shipments_attach(orders: list[Order]) -> list[Order]:
+    """Set ``order.shipment_record`` (the shipment with its tracking events, or None) on each order: two
+    queries for the whole list."""
+    found = shipments_for_orders(order_ids=[order.pk for order in orders])
+    for order in orders:
+        order.shipment_record = found.get(order.pk)  # type: ignore[attr-defined]
+    return orders
 
 
 def orders_for_buyer(*, user: User, status: str = "") -> QuerySet[Order]:

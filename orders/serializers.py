@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from orders.models import Address, GroupBuy, Order, OrderItem, Payment, Refund, Review
+from orders.selectors import shipments_attach
 
 
 class MoneyField(serializers.DecimalField):
@@ -97,6 +98,9 @@ class CheckoutInputSerializer(serializers.Serializer):
     address = AddressInputSerializer()
     items = CheckoutItemSerializer(many=True, required=False)
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    express = serializers.BooleanField(
+        required=False, default=False, help_text="Express delivery of what the hub ships (a surcharge)."
+    )
 
 
 class PaymentSerializer(serializers.ModelSerializer):
@@ -112,10 +116,12 @@ class OrderItemSerializer(serializers.ModelSerializer):
     line_total = MoneyField()
     product = serializers.IntegerField(source="product_id")
     sku = serializers.IntegerField(source="sku_id")
+    lots = serializers.SerializerMethodField()
 
     class Meta:
         model = OrderItem
         fields = [
+            "lots",
             "id",
             "sku",
             "product",
@@ -127,6 +133,27 @@ class OrderItemSerializer(serializers.ModelSerializer):
             "line_total",
             "fulfilled_by",
         ]
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_lots(self, obj: OrderItem) -> list[dict[str, Any]]:
+        """The lots the line's units shipped from (recorded when the hub ships), with their trace codes."""
+        return [
+            {"batch": lot.batch_id, "trace_code": lot.batch.trace_code, "quantity": lot.quantity}
+            for lot in obj.lots.all()
+        ]
+
+
+def shipment_data(shipment: Any) -> dict[str, Any]:
+    return {
+        "id": shipment.pk,
+        "carrier": shipment.carrier,
+        "tracking_number": shipment.tracking_number,
+        "status": shipment.status,
+        "events": [
+            {"status": e.status, "occurred_at": e.occurred_at, "location": e.place}
+            for e in shipment.events.all()
+        ],
+    }
 
 
 class OrderEventSerializer(serializers.Serializer):
@@ -190,11 +217,11 @@ class OrderSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_shipment(self, obj: Order) -> dict[str, Any] | None:
-        """Shops ship their own orders with a carrier and tracking number; hub shipments (with their
-        tracking events) arrive with the logistics issue."""
-        if not obj.tracking_number:
-            return None
-        return {"id": None, "carrier": obj.carrier, "tracking_number": obj.tracking_number, "events": []}
+        """The parcel with its tracking events (hub or shop), attached in bulk by ``shipments_attach``."""
+        if not hasattr(obj, "shipment_record"):
+            shipments_attach([obj])
+        shipment = obj.shipment_record  # type: ignore[attr-defined]
+        return None if shipment is None else shipment_data(shipment)
 
 
 class CheckoutResultSerializer(serializers.Serializer):

@@ -23,9 +23,11 @@ class ShippedLine:
     storage: str
 
 
-def shipping_fee(*, vendor_id: int, lines: list[ShippedLine], province_code: str) -> Decimal:
+def shipping_fee(
+    *, vendor_id: int, lines: list[ShippedLine], province_code: str, express: bool = False
+) -> Decimal:
     """Hub lines are quoted together as one parcel (the coldest storage among them decides the cold
-    chain); shop lines pay the shop's rule once. 409 ``cold_chain_unavailable`` when the hub cannot send
+    chain), plus the express surcharge when the buyer chose express; shop lines pay the shop's rule once. 409 ``cold_chain_unavailable`` when the hub cannot send
     chilled or frozen goods to that province."""
     hub = [line for line in lines if line.fulfilled_by == FulfilledBy.HUB]
     own = [line for line in lines if line.fulfilled_by != FulfilledBy.HUB]
@@ -33,7 +35,8 @@ def shipping_fee(*, vendor_id: int, lines: list[ShippedLine], province_code: str
     if hub:
         storage = max((line.storage for line in hub), key=lambda s: COLDEST.get(s, 0))
         weight = sum(line.weight_grams * line.quantity for line in hub)
-        fee += shipping_quote(province_code=province_code, weight_grams=weight, storage=storage).fee
+        quote = shipping_quote(province_code=province_code, weight_grams=weight, storage=storage)
+        fee += quote.fee + (quote.express_surcharge if express else 0)
     if own:
         items_total = sum((line.line_total for line in own), Decimal("0"))
         fee += shop_shipping_fee(vendor_id=vendor_id, items_total=items_total, province_code=province_code)

@@ -200,7 +200,7 @@ class ShopSummary:
         return self.shop.items_total + self.shipping_fee
 
 
-def _summaries(view: CartView, province_code: str) -> list[ShopSummary]:
+def _summaries(view: CartView, province_code: str, express: bool = False) -> list[ShopSummary]:
     """Each shop's items and shipping fee to ``province_code`` (Gansu until an address is chosen). A
     destination the hub cannot serve (cold chain) is estimated as Gansu here; checkout refuses it, saying
     why."""
@@ -217,9 +217,14 @@ def _summaries(view: CartView, province_code: str) -> list[ShopSummary]:
             for line in shop.lines
         ]
         try:
-            fee = shipping_fee(vendor_id=shop.vendor.pk, lines=lines, province_code=province_code or "620000")
+            fee = shipping_fee(
+                vendor_id=shop.vendor.pk,
+                lines=lines,
+                province_code=province_code or "620000",
+                express=express,
+            )
         except ApplicationError:
-            fee = shipping_fee(vendor_id=shop.vendor.pk, lines=lines, province_code="620000")
+            fee = shipping_fee(vendor_id=shop.vendor.pk, lines=lines, province_code="620000", express=express)
         summaries.append(ShopSummary(shop=shop, shipping_fee=fee))
     return summaries
 
@@ -298,6 +303,7 @@ def checkout_page(request: HttpRequest) -> HttpResponse:
     refusal: Refusal | None = None
     status = 200
     province = default.province_code if default else GANSU
+    express = False
     if request.method == "POST":
         if not form.is_valid():
             status = 400
@@ -306,6 +312,7 @@ def checkout_page(request: HttpRequest) -> HttpResponse:
             address = _address_input(form)
             province = address.province_code or province
             note = data["note"].strip()
+            express = bool(data["express"])
             try:
                 result = checkout(
                     buyer=user,
@@ -313,7 +320,10 @@ def checkout_page(request: HttpRequest) -> HttpResponse:
                     lines=None,
                     note=note,
                     idempotency_key=data["idempotency_key"],
-                    fingerprint=request_fingerprint({"address": asdict(address), "note": note}),
+                    fingerprint=request_fingerprint(
+                        {"address": asdict(address), "note": note, "express": express}
+                    ),
+                    express=express,
                 )
             except ApplicationError as exc:
                 status = exc.status_code
@@ -338,12 +348,13 @@ def checkout_page(request: HttpRequest) -> HttpResponse:
                     except ApplicationError:
                         logger.exception("saving the checkout address of user %s failed", user.pk)
                 return _to_gateway(request, result.payment)
-    summaries = _summaries(view, province)
+    summaries = _summaries(view, province, express)
     return render(
         request,
         "orders/checkout.html",
         {
             "form": form,
+            "from_hub": any(line.sku.fulfilled_by == FulfilledBy.HUB for line in view.lines),
             "view": view,
             "summaries": summaries,
             "grand_total": sum((s.total for s in summaries), Decimal("0.00")),
@@ -400,8 +411,12 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 
 def _order_context(order: Order) -> dict[str, Any]:
+    selectors.shipments_attach([order])
+    shipment = order.shipment_record  # type: ignore[attr-defined]
     return {
         "order": order,
+        "shipment": shipment,
+        "shipment_events": list(shipment.events.all()) if shipment is not None else [],
         "region": _order_region(order),
         "carrier_name": carrier_label(order.carrier) if order.carrier else "",
         "events": list(order.events.all()),

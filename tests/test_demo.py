@@ -22,10 +22,10 @@ def test_seed_demo_covers_every_role_and_is_idempotent(settings, capsys):
     call_command("seed_demo")
     call_command("seed_demo")
     out = capsys.readouterr().out
-    assert "Demo accounts: 7 (7 new)" in out
-    assert "Demo accounts: 7 (0 new)" in out
+    assert "Demo accounts: 8 (8 new)" in out
+    assert "Demo accounts: 8 (0 new)" in out
     users = User.objects.filter(username__in=[a.username for a in DEMO_ACCOUNTS])
-    assert users.count() == 7
+    assert users.count() == 8
     held = {role for user in users for role in user.role_names}
     assert held == {"consumer"} | {r.value for r in STORED_ROLES}
     assert "Demo shops and applications: 7 (7 new)." in out
@@ -66,7 +66,7 @@ def test_seed_demo_refuses_without_debug_unless_forced(settings):
         call_command("seed_demo")
     assert User.objects.count() == 0
     call_command("seed_demo", "--force")
-    assert User.objects.count() == 14  # 7 role accounts and 7 sellers
+    assert User.objects.count() == 15  # 8 role accounts (two warehouse) and 7 sellers
 
 
 def test_every_demo_account_can_sign_in(settings, api_client):
@@ -111,7 +111,8 @@ def test_seed_demo_gives_the_demo_buyer_orders_in_every_state(settings, capsys):
     out = capsys.readouterr().out
     assert "Demo orders of demo_buyer: 8 new." in out
     assert "Demo orders of demo_buyer: 0 new." in out
-    statuses = sorted(Order.objects.filter(buyer__username="demo_buyer").values_list("status", flat=True))
+    shipped_by_shops = Order.objects.exclude(items__fulfilled_by="hub")  # the hub's demo orders: below
+    statuses = sorted(shipped_by_shops.filter(buyer__username="demo_buyer").values_list("status", flat=True))
     assert statuses == [
         "awaiting_group",
         "cancelled",
@@ -122,10 +123,100 @@ def test_seed_demo_gives_the_demo_buyer_orders_in_every_state(settings, capsys):
         "pending_payment",
         "shipped",
     ]
-    assert Order.objects.values("vendor").distinct().count() == 3
+    assert shipped_by_shops.values("vendor").distinct().count() == 3
     assert reserved_reconcile() == []
     from orders.models import Group, Review
 
     assert sorted(Review.objects.values_list("rating", flat=True)) == [4, 5]
     assert Review.objects.exclude(reply="").count() == 1
     assert Group.objects.get().status == "forming"
+
+
+def test_seed_demo_fills_the_hub_queue_in_every_state(settings, capsys):
+    """Consignments received at the hub (one short, one still announced), a lead, and demo_buyer's hub
+    orders with tasks in every state, made through the services: stock, holds and orders agree."""
+    from collections import Counter
+
+    from django.db.models import F, Sum
+
+    from catalog.models import Sku
+    from logistics.carriers import CARRIERS
+    from logistics.models import (
+        FulfillmentTask,
+        HubStock,
+        InboundLine,
+        InboundShipment,
+        Pick,
+        Shipment,
+        TaskLine,
+        Warehouse,
+    )
+    from orders.models import Order
+    from orders.services.payments import reserved_reconcile
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert "Demo hub (LZXQ): 4 consignments and 11 fulfillment tasks new." in out
+    assert "Demo hub (LZXQ): 0 consignments and 0 fulfillment tasks new." in out
+    hub = Warehouse.objects.get(code="LZXQ")
+    assert hub.lead.username == "demo_warehouse"
+    assert User.objects.get(username="demo_picker").has_role("warehouse")
+
+    consignments = InboundShipment.objects.filter(warehouse=hub)
+    assert sorted(consignments.values_list("status", flat=True)) == [
+        "announced",
+        "received",
+        "received",
+        "received",
+    ]
+    lines = InboundLine.objects.filter(shipment__in=consignments, shipment__status="received")
+    assert lines.filter(received_quantity__lt=F("quantity")).count() == 1  # a short count
+    assert lines.filter(batch__isnull=True).count() == 0
+    assert lines.filter(batch__expires_on__isnull=False, bin__zone="chilled").count() == 2  # fresh, two lots
+
+    tasks = FulfillmentTask.objects.filter(warehouse=hub)
+    assert Counter(tasks.values_list("status", flat=True)) == {
+        "queued": 4,
+        "claimed": 1,
+        "picked": 1,
+        "packed": 1,
+        "shipped": 2,
+        "exception": 1,
+        "cancelled": 1,
+    }
+    assert tasks.get(status="claimed").claimed_by.username == "demo_picker"
+    queued = tasks.filter(status="queued")
+    assert sorted(queued.values_list("priority", flat=True)) == [1, 2, 3, 3]  # express, cold chain, standard
+    assert queued.filter(overdue_at__isnull=False).count() == 1
+    assert queued.filter(at_risk_at__isnull=False, overdue_at__isnull=True).count() == 1
+    assert tasks.get(status="exception").exception_kind == "short_pick"
+
+    assert set(
+        Order.objects.filter(pk__in=tasks.values("order_ref")).values_list("buyer__username", flat=True)
+    ) == {"demo_buyer"}
+    orders = {task.status: Order.objects.get(pk=task.order_ref) for task in tasks.exclude(status="shipped")}
+    shipments = Shipment.objects.filter(task__in=tasks)
+    assert sorted(shipments.values_list("status", flat=True)) == ["delivered", "in_transit"]
+    for shipment in shipments:
+        assert CARRIERS[shipment.carrier].pattern.match(shipment.tracking_number)
+        order = Order.objects.get(pk=shipment.order_ref)
+        assert order.status == ("delivered" if shipment.status == "delivered" else "shipped")
+        assert (order.carrier, order.tracking_number) == (shipment.carrier, shipment.tracking_number)
+    cancelled = orders["cancelled"]
+    assert cancelled.status == "cancelled"
+    assert list(cancelled.refunds.values_list("status", "amount")) == [("refunded", cancelled.total)]
+    for status in ("queued", "claimed", "picked", "packed", "exception"):
+        assert orders[status].status == "paid"
+
+    # The hub's rows hold what is sellable plus what paid orders still wait for; claims hold their picks.
+    open_ = ["queued", "claimed", "picked", "packed", "exception"]
+    for sku in Sku.objects.filter(fulfilled_by="hub"):
+        rows = HubStock.objects.filter(sku=sku).aggregate(units=Sum("quantity"), held=Sum("allocated"))
+        owed = TaskLine.objects.filter(sku=sku, task__status__in=open_).aggregate(n=Sum("quantity"))["n"]
+        held = Pick.objects.filter(line__sku=sku, line__task__status__in=["claimed", "picked", "packed"])
+        picks = held.aggregate(n=Sum("quantity"))["n"]
+        assert rows["units"] == sku.stock + owed, sku.code
+        assert rows["held"] == picks, sku.code
+    assert reserved_reconcile() == []

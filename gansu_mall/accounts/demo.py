@@ -29,7 +29,8 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
         "information officer for 成县 and 岷县 (621221, 621126)",
         scope=("621221", "621126"),
     ),
-    DemoAccount("demo_warehouse", (Role.WAREHOUSE,), "warehouse staff, Lanzhou New Area hub"),
+    DemoAccount("demo_warehouse", (Role.WAREHOUSE,), "warehouse lead, Lanzhou New Area hub"),
+    DemoAccount("demo_picker", (Role.WAREHOUSE,), "warehouse worker (picks and packs), Lanzhou New Area hub"),
     DemoAccount("demo_bureau", (Role.BUREAU,), "commerce bureau staff, province-wide"),
     DemoAccount(
         "demo_bureau_longnan", (Role.BUREAU,), "commerce bureau staff for 陇南市 (621200)", scope=("621200",)

@@ -117,6 +117,17 @@ MESSAGES: dict[str, NotificationText] = {
         _("Consignment counted short"),
         _("The hub counted fewer units than announced in consignment {shipment} at {warehouse}: {lines}"),
     ),
+    # The fulfillment queue: {order} (the order number), {reason}; {count} tasks of orders {orders}
+    "task_exception": NotificationText(
+        _("Fulfillment exception"), _("The task of order {order} needs a decision: {reason}.")
+    ),
+    "tasks_at_risk": NotificationText(
+        _("Tasks at risk"), _("{count} tasks will miss their deadline soon unless shipped: {orders}.")
+    ),
+    "tasks_overdue": NotificationText(
+        _("Tasks overdue"), _("{count} tasks have passed their deadline unshipped: {orders}.")
+    ),
+    "order_delivered": NotificationText(_("Order delivered"), _("Order {number} has been delivered.")),
 }
 
 

@@ -153,3 +153,70 @@ def walnut(licensed_shop):
 @pytest.fixture
 def walnut_lot(walnut):
     return lot(walnut, 40)
+
+
+def stock_hub(sku, owner, warehouse_user, quantity: int, *, batch=None, bin_code: str = "A-01-01"):
+    """Consign ``quantity`` units (of ``batch``) to the hub and receive them into ``bin_code``."""
+    from logistics import inbound
+
+    shipment = inbound.inbound_announce(
+        vendor=sku.vendor,
+        actor=owner,
+        actor_role="owner",
+        warehouse_code="LZXQ",
+        lines=[inbound.AnnouncedLine(sku_id=sku.pk, quantity=quantity, batch_id=batch.pk if batch else None)],
+    )
+    inbound.inbound_receive(
+        shipment=shipment,
+        actor=warehouse_user,
+        lines=[
+            inbound.CountedLine(
+                sku_id=sku.pk,
+                received_quantity=quantity,
+                bin_code=bin_code,
+                batch_id=batch.pk if batch else None,
+            )
+        ],
+    )
+
+
+HUB_ADDRESS = {
+    "recipient": "王小明",
+    "phone": "13800138000",
+    "province_code": "620000",
+    "county_code": "621221",
+    "detail": "城关镇东大街 12 号",
+}
+
+
+def paid_order(buyer, lines: dict, *, express: bool = False, address: dict | None = None):
+    """Place and pay an order for ``lines`` ({sku: quantity}) through checkout and the payment service
+    (the gateway's confirmation is taken as given). Returns the orders placed."""
+    import uuid
+
+    from orders.services import addresses, checkout, payments
+
+    result = checkout.checkout(
+        buyer=buyer,
+        address=addresses.AddressInput(**(address or HUB_ADDRESS)),
+        lines=[checkout.CheckoutLine(sku_id=sku.pk, quantity=q) for sku, q in lines.items()],
+        note="",
+        idempotency_key=uuid.uuid4().hex,
+        fingerprint=uuid.uuid4().hex,
+        express=express,
+    )
+    payments.payment_mark_paid(
+        payment_id=result.payment.pk, provider="alipay", trade_no=uuid.uuid4().hex[:20]
+    )
+    for order in result.orders:
+        order.refresh_from_db()
+    return result.orders
+
+
+@pytest.fixture
+def lead(db):
+    from logistics.models import Warehouse
+
+    user = UserFactory(username="lead", roles=["warehouse"])
+    Warehouse.objects.filter(code="LZXQ").update(lead=user)
+    return user

@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.models import ProductStatus, Sku
+from catalog.models import FulfilledBy, ProductStatus, Sku
 from catalog.services import StockLine, stock_reserve
 from gansu_mall.accounts.models import User
 from gansu_mall.core.errors import ApplicationError
@@ -117,8 +117,12 @@ def checkout(
     scope: str = SCOPE,
     prices: dict[int, Decimal] | None = None,
     group: Callable[[], Group] | None = None,
+    express: bool = False,
 ) -> CheckoutResult:
-    """Place one order per shop for ``lines`` (or the buyer's cart when None) and one payment for all.
+    """Place one order per shop and shipping point for ``lines`` (or the buyer's cart when None) and one
+    payment for all: a shop's SKUs the Lanzhou New Area hub ships form one order, those it ships itself
+    another, so that every order leaves from one place. ``express``: the hub's orders go express (a
+    surcharge of the fee table; their tasks are picked first).
 
     A group-buy join passes its own ``scope`` for the idempotency key, the group ``prices`` of its SKU, and
     ``group``, called inside the transaction (after the stock is held) to lock or start the group."""
@@ -168,11 +172,11 @@ def checkout(
             **(prices or {}),
         }
         joined = group() if group is not None else None
-        by_vendor: dict[int, list[int]] = defaultdict(list)
+        by_origin: dict[tuple[int, bool], list[int]] = defaultdict(list)
         for pk in sorted(wanted):
-            by_vendor[skus[pk].vendor_id].append(pk)
+            by_origin[(skus[pk].vendor_id, skus[pk].fulfilled_by == FulfilledBy.HUB)].append(pk)
         plans = []
-        for vendor_id, sku_ids in sorted(by_vendor.items()):
+        for (vendor_id, from_hub), sku_ids in sorted(by_origin.items()):
             items_total = to_money(sum((prices[pk] * wanted[pk] for pk in sku_ids), Decimal("0")))
             fee = shipping_fee(
                 vendor_id=vendor_id,
@@ -187,12 +191,13 @@ def checkout(
                     for pk in sku_ids
                 ],
                 province_code=clean_address.province_code,
+                express=express and from_hub,
             )
-            plans.append((vendor_id, sku_ids, items_total, fee))
-        amount = sum((items + fee for _v, _s, items, fee in plans), Decimal("0"))
+            plans.append((vendor_id, from_hub, sku_ids, items_total, fee))
+        amount = sum((items + fee for _v, _h, _s, items, fee in plans), Decimal("0"))
         payment = Payment.objects.create(number=_number("P"), buyer=buyer, amount=to_money(amount))
         orders: list[Order] = []
-        for vendor_id, sku_ids, items_total, fee in plans:
+        for vendor_id, from_hub, sku_ids, items_total, fee in plans:
             order = Order.objects.create(
                 number=_number("O"),
                 buyer=buyer,
@@ -209,6 +214,7 @@ def checkout(
                 county_code=clean_address.county_code,
                 address_detail=clean_address.detail,
                 note=note,
+                express=express and from_hub,
             )
             OrderItem.objects.bulk_create(
                 [

@@ -31,6 +31,7 @@ from orders.errors import OrderErrorCode
 from orders.models import Group, GroupBuy, GroupStatus, Order, OrderStatus, Payment, PaymentStatus
 from orders.services.addresses import AddressInput
 from orders.services.checkout import CheckoutLine, CheckoutResult, checkout
+from orders.services.fulfillment import hub_enqueue
 from orders.services.orders import notify_shop, order_transition, stock_lines
 from vendors.models import Vendor
 
@@ -154,6 +155,7 @@ def group_on_paid(*, order: Order) -> None:
         order_transition(
             order=order, to=OrderStatus.PAID, actor=None, note=gettext_noop("the group is complete")
         )
+        hub_enqueue(order=order)
         return
     waiting = list(
         Order.objects.select_for_update(of=("self",))
@@ -169,6 +171,7 @@ def group_on_paid(*, order: Order) -> None:
         order_transition(
             order=member, to=OrderStatus.PAID, actor=None, note=gettext_noop("the group is complete")
         )
+        hub_enqueue(order=member)
         notify(
             user=member.buyer,
             kind="group_filled",

@@ -22,6 +22,7 @@ from gansu_mall.core.money import format_money
 from gansu_mall.notifications.services import notify
 from logistics.carriers import CARRIERS as LOGISTICS_CARRIERS
 from logistics.carriers import validate_tracking
+from logistics.fulfillment import shipment_create
 from orders.errors import OrderErrorCode
 from orders.models import Order, OrderEvent, OrderStatus, Payment, PaymentStatus
 from vendors.models import StaffRole, VendorMembership
@@ -155,6 +156,14 @@ def order_ship(*, order: Order, actor: User, carrier: str, tracking_number: str)
             )
         order.carrier, order.tracking_number = carrier, tracking
         order.save(update_fields=["carrier", "tracking_number"])
+        if order.status == OrderStatus.PAID:
+            shipment_create(
+                order_id=order.pk,
+                number=order.number,
+                vendor_id=order.vendor_id,
+                carrier=carrier,
+                tracking_number=tracking,
+            )
         order_transition(order=order, to=OrderStatus.SHIPPED, actor=actor, note=f"{carrier} {tracking}")
         notify_buyer(order, "order_shipped")
     return order

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_noop
 from catalog.models import Sku
 from catalog.services import stock_release, stock_sell
 from orders.models import Order, OrderItem, OrderStatus, Payment, PaymentNotification, PaymentStatus
+from orders.services.fulfillment import hub_enqueue
 from orders.services.orders import notify_buyer, notify_shop, order_transition, stock_lines
 
 logger = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ def payment_mark_paid(*, payment_id: int, provider: str, trade_no: str) -> str:
 
                 group_on_paid(order=order)
             else:
+                hub_enqueue(order=order)
                 notify_shop(order, "order_paid_shop")
     return "paid"
 

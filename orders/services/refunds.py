@@ -35,6 +35,7 @@ from gansu_mall.core.money import format_money, to_money
 from gansu_mall.notifications.services import notify
 from orders.errors import OrderErrorCode
 from orders.models import Order, OrderStatus, Refund, RefundEvent, RefundKind, RefundStatus
+from orders.services.fulfillment import hub_task_withdraw
 from orders.services.orders import order_transition, shop_staff, stock_lines
 
 logger = logging.getLogger(__name__)
@@ -155,6 +156,7 @@ def refund_request(
             RefundEvent.objects.create(refund=refund, to_status=R.REQUESTED, actor=buyer, note=reason)
             _transition(refund, R.APPROVED, None, gettext_noop("refunded before shipping"))
             order_transition(order=order, to=OrderStatus.CANCELLED, actor=buyer, note=reason)
+            hub_task_withdraw(order=order, reason=gettext_noop("refunded before shipping"))
             stock_return(lines=stock_lines(order))
             _notify(refund, "refund_approved")
             _after_commit_execute(refund)
@@ -377,3 +379,9 @@ def refund_for_failed_group(*, order: Order) -> Refund:
     """A paid member of a group that did not fill gets the whole order back (the caller has cancelled the
     order and returned its stock, under the group's lock)."""
     return _refund_in_full(order, gettext_noop("The group did not fill in time."))
+
+
+def refund_for_hub_cancellation(*, order: Order) -> Refund:
+    """The hub could not fulfil a paid order (its lead cancelled the task): the whole order goes back (the
+    caller has cancelled the order and returned its stock, under the order's lock)."""
+    return _refund_in_full(order, gettext_noop("The hub could not fulfil the order."))

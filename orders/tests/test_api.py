@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from catalog.models import Product, Sku
+from logistics.models import Shipment
 from orders.models import Cart, IdempotencyRecord, Order, OrderEvent, Payment
 from orders.services.payments import payment_mark_paid, reserved_reconcile
 from orders.tests.conftest import ADDRESS
@@ -266,11 +267,19 @@ def test_paid_order_is_shipped_by_its_shop_and_completed_by_the_buyer(
         url + "ship/", {"carrier": "sf", "tracking_number": "sf1234567890123"}
     )
     assert shipped.status_code == 200
+    shipment = Shipment.objects.get(order_ref=walnut_order["id"])
     assert shipped.json()["shipment"] == {
-        "id": None,
+        "id": shipment.pk,
         "carrier": "sf",
         "tracking_number": "SF1234567890123",
-        "events": [],
+        "status": "shipped",
+        "events": [
+            {
+                "status": "shipped",
+                "occurred_at": shipment.events.get().occurred_at.isoformat().replace("+00:00", "Z"),
+                "location": "",
+            }
+        ],
     }
     assert client_for(walnut_owner).post(url + "confirm-receipt/").status_code == 404  # buyers only
     done = client_for(buyer).post(url + "confirm-receipt/")
@@ -319,7 +328,8 @@ def test_reconciliation_reports_drift(placed, walnuts):
 def test_order_list_query_count_is_constant(client_for, buyer, walnuts, django_assert_num_queries):
     api = client_for(buyer)
     checkout(api, [{"sku": walnuts.pk, "quantity": 1}], key="q0")
-    with django_assert_num_queries(5) as one:  # token with its user, count, page, items, events
+    # token with its user, count, page, items, their shipped lots, events, shipments (+ their events: none)
+    with django_assert_num_queries(7) as one:
         assert api.get("/api/v1/orders/").json()["count"] == 1
     queries = len(one.captured_queries)  # read now: the next requests reset the connection's query log
     for n in range(1, 8):

@@ -51,7 +51,8 @@ def paid_order(buyer, sku, quantity=2, key="k"):
 
 def shipped_order(buyer, sku, owner, quantity=2, key="k"):
     order = paid_order(buyer, sku, quantity, key)
-    order_ship(order=order, actor=owner, carrier="sf", tracking_number="SF1234567890123")
+    # Every parcel has its own tracking number (a number is never used twice).
+    order_ship(order=order, actor=owner, carrier="sf", tracking_number=f"SF{order.pk:013d}")
     return Order.objects.get(pk=order.pk)
 
 

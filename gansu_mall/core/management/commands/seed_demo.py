@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from catalog.demo import seed_demo_catalog
 from gansu_mall.accounts.demo import DEMO_ACCOUNTS, seed_demo_accounts
+from logistics.demo import seed_demo_hub
 from orders.demo import seed_demo_orders
 from vendors.demo import DEMO_SHOPS, seed_demo_vendors
 
@@ -41,3 +42,9 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo products: {products} new."))
         orders = seed_demo_orders()
         self.stdout.write(self.style.SUCCESS(f"Demo orders of demo_buyer: {orders} new."))
+        hub = seed_demo_hub()  # after the orders: their demo skips a buyer who has orders
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo hub (LZXQ): {hub.consignments} consignments and {hub.tasks} fulfillment tasks new."
+            )
+        )
