@@ -18,11 +18,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, prefetch_related_objects
 from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,6 +38,7 @@ from logistics.carriers import validate_tracking
 from logistics.errors import LogisticsErrorCode
 from logistics.models import (
     HUB_CODE,
+    Bin,
     ExceptionKind,
     FulfillmentTask,
     HubStock,
@@ -229,61 +231,179 @@ def _tell_lead(task: FulfillmentTask, kind: str, **params: object) -> None:
 
 
 class _Short(Exception):
-    def __init__(self, sku_ids: list[int]) -> None:
+    def __init__(self, sku_ids: list[int], task_id: int = 0) -> None:
         super().__init__(sku_ids)
         self.sku_ids = sku_ids
+        self.task_id = task_id
 
 
-def _fefo_key(row: HubStock, today: date) -> tuple[object, ...]:
-    batch = row.batch
-    if batch is None:  # stock without a lot: after every lot
-        return (1, date.max, date.max, row.bin.code, row.pk)
-    return (0, batch.expires_on or date.max, batch.harvested_on or date.max, row.bin.code, row.pk)
+NO_DATE = "9999-12-31"
+
+# A claim's plan: (line id, stock row id, bin id, lot id or None, units) per pick.
+Plan = list[tuple[int, int, int, int | None, int]]
 
 
-def _allocate(task: FulfillmentTask, today: date) -> None:
-    """Choose the bins (and lots) of every line and hold their units: sellable lots only (not blocked,
-    not past best-before), first expiry first, then the oldest harvest, stock without a lot last. The rows
-    are locked in id order (no deadlock between claims); everything is computed before the first write, so
-    a short line (``_Short``) leaves nothing behind."""
-    lines = list(TaskLine.objects.filter(task=task).order_by("sku_id", "id"))
-    sellable = Q(batch__isnull=True) | (
-        Q(batch__blocked=False) & (Q(batch__expires_on__isnull=True) | Q(batch__expires_on__gt=today))
-    )
-    rows = list(
-        HubStock.objects.select_for_update(of=("self",))
-        .select_related("batch", "bin")
-        .filter(sellable, warehouse_id=task.warehouse_id, sku_id__in={line.sku_id for line in lines})
-        .filter(quantity__gt=F("allocated"))
-        .order_by("id")
-    )
-    by_sku: dict[int, list[HubStock]] = defaultdict(list)
-    for row in sorted(rows, key=lambda r: _fefo_key(r, today)):
-        by_sku[row.sku_id].append(row)
-    free = {row.pk: row.quantity - row.allocated for row in rows}
-    picks: list[Pick] = []
+def _iso(value: object) -> str:
+    """A date from a raw row (a date on PostgreSQL, text on SQLite) as ISO text, for ordering."""
+    return NO_DATE if value is None else str(value)[:10]
+
+
+def _plan(lines: list[tuple[int, int, int]], rows: list[tuple[Any, ...]]) -> Plan:
+    """Choose the bins (and lots) of every line — ``lines``: (line id, SKU id, units); ``rows``: the
+    sellable stock rows (id, SKU id, bin id, lot id, free units, bin code, best-before, harvested) — first
+    expiry first, then the oldest harvest, stock without a lot after every lot, then by bin. ``_Short``
+    naming the SKUs that lack units."""
+    ordered = sorted(rows, key=lambda r: (r[3] is None, _iso(r[6]), _iso(r[7]), r[5], r[0]))
+    free = {row[0]: row[4] for row in rows}
+    picks: Plan = []
     short: list[int] = []
-    for line in lines:
-        wanted = line.quantity
-        for row in by_sku[line.sku_id]:
+    for line_id, sku_id, quantity in lines:
+        wanted = quantity
+        for row_id, row_sku, bin_id, batch_id, _free, _code, _best_before, _harvested in ordered:
             if not wanted:
                 break
-            take = min(free[row.pk], wanted)
-            if take <= 0:
-                continue
-            free[row.pk] -= take
-            wanted -= take
-            picks.append(Pick(line=line, stock=row, bin_id=row.bin_id, batch_id=row.batch_id, quantity=take))
+            take = min(free[row_id], wanted) if row_sku == sku_id else 0
+            if take > 0:
+                free[row_id] -= take
+                wanted -= take
+                picks.append((line_id, row_id, bin_id, batch_id, take))
         if wanted:
-            short.append(line.sku_id)
+            short.append(sku_id)
     if short:
         raise _Short(sorted(set(short)))
+    return picks
+
+
+def _held(picks: Plan) -> dict[int, int]:
     held: dict[int, int] = defaultdict(int)
-    for pick in picks:
-        held[pick.stock.pk] += pick.quantity
-    for row_id, quantity in held.items():
-        HubStock.objects.filter(pk=row_id).update(allocated=F("allocated") + quantity)
-    Pick.objects.bulk_create(picks)
+    for _line, row_id, _bin, _batch, take in picks:
+        held[row_id] += take
+    return dict(sorted(held.items()))
+
+
+# The claim runs for every parcel, so it speaks SQL directly, without the ORM: on PostgreSQL one call of the
+# function gansu_claim (migration 0006); elsewhere (the demo's SQLite) the portable steps below, whose table
+# names come from the models.
+T_TASK, T_LINE, T_STOCK = FulfillmentTask._meta.db_table, TaskLine._meta.db_table, HubStock._meta.db_table
+T_BIN, T_LOT, T_PICK, T_EVENT = (
+    Bin._meta.db_table,
+    Batch._meta.db_table,
+    Pick._meta.db_table,
+    TaskEvent._meta.db_table,
+)
+T_WAREHOUSE = Warehouse._meta.db_table
+SELLABLE = (
+    "s.quantity > s.allocated "
+    "AND (s.batch_id IS NULL OR (NOT l.blocked AND (l.expires_on IS NULL OR l.expires_on > %s)))"
+)
+STOCK_COLUMNS = (
+    "s.id, s.sku_id, s.bin_id, s.batch_id, s.quantity - s.allocated, b.code, l.expires_on, l.harvested_on "
+    f"FROM {T_STOCK} s JOIN {T_BIN} b ON b.id = s.bin_id LEFT JOIN {T_LOT} l ON l.id = s.batch_id"
+)
+CLAIM_FIELDS = [
+    "id", "warehouse_id", "order_ref", "order_number", "vendor_id", "priority", "deadline", "claims",
+    "status", "claimed_by_id", "claimed_at", "claim_expires_at",
+]  # fmt: skip
+
+
+def _claimed(head: list[object], worker: User, moment: datetime) -> FulfillmentTask:
+    """The claimed task as a model instance from the claim's own row (its other fields load on first use)."""
+    known = dict(zip(CLAIM_FIELDS[:8], head, strict=True))
+    known.update(
+        claims=int(known["claims"]) + 1,  # type: ignore[call-overload]
+        status=S.CLAIMED,
+        claimed_by_id=worker.pk,
+        claimed_at=moment,
+        claim_expires_at=moment + _claim_window(),
+    )
+    names = [f.attname for f in FulfillmentTask._meta.concrete_fields if f.attname in known]
+    task = FulfillmentTask.from_db(transaction.get_connection().alias, names, [known[name] for name in names])
+    task.claimed_by = worker
+    return task
+
+
+def _claim_postgres(worker: User, warehouse_code: str, moment: datetime) -> FulfillmentTask | None:
+    """One claim attempt on PostgreSQL: the function ``gansu_claim`` (migration 0006) does it in one
+    statement — the next task, its picks, the hold, the claim and its event — so the locks it takes are
+    released when the statement ends, never held across a round trip to this process. The claimed task, or
+    None when the queue is empty; ``_Short`` (with the task's id) when the hub lacks its stock, nothing
+    written.
+
+    The function commits the claim asynchronously (it does not wait for the WAL flush). Should the database
+    server crash within that instant (not the application: its commits are safe), the claim is lost and the
+    task is queued again after recovery, with its hold and picks — nothing half-written — and a worker acting
+    on the lost claim is refused at its next step. Every other write of the queue commits synchronously."""
+    with transaction.get_connection().cursor() as cursor:
+        cursor.execute(
+            "SELECT * FROM gansu_claim(%s, %s, %s, %s, %s)",
+            [warehouse_code, worker.pk, moment, moment + _claim_window(), timezone.localdate(moment)],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    *head, short = row
+    if short is not None:
+        raise _Short(sorted(short), int(head[0]))
+    head[7] = int(head[7]) - 1  # ``_claimed`` counts the claim itself
+    return _claimed(list(head), worker, moment)
+
+
+def _claim_portable(worker: User, warehouse_code: str, moment: datetime) -> FulfillmentTask | None:
+    """The same claim for other databases (the demo's SQLite, which writes one transaction at a time, so
+    it needs no row locks), one statement per step."""
+    ops = transaction.get_connection().ops
+    with transaction.get_connection().cursor() as cursor:
+        cursor.execute(
+            f"SELECT t.id, t.warehouse_id, t.order_ref, t.order_number, t.vendor_id, t.priority, t.deadline, "
+            f"t.claims FROM {T_TASK} t JOIN {T_WAREHOUSE} w ON w.id = t.warehouse_id "
+            "WHERE w.code = %s AND t.status = 'queued' ORDER BY t.priority, t.deadline, t.id LIMIT 1",
+            [warehouse_code],
+        )
+        head = cursor.fetchone()
+        if head is None:
+            return None
+        task_id, warehouse_id = head[0], head[1]
+        cursor.execute(
+            f"SELECT id, sku_id, quantity FROM {T_LINE} WHERE task_id = %s ORDER BY sku_id, id", [task_id]
+        )
+        lines = cursor.fetchall()
+        skus = sorted({sku for _l, sku, _q in lines})
+        cursor.execute(
+            f"SELECT {STOCK_COLUMNS} WHERE s.warehouse_id = %s AND s.sku_id IN ({', '.join(['%s'] * len(skus))}) "
+            f"AND {SELLABLE} ORDER BY s.id",
+            [warehouse_id, *skus, ops.adapt_datefield_value(timezone.localdate(moment))],
+        )
+        try:
+            picks = _plan(lines, cursor.fetchall())
+        except _Short as short:
+            short.task_id = int(task_id)
+            raise
+        if not picks:
+            raise _Short([], int(task_id))
+        for row_id, units in _held(picks).items():
+            cursor.execute(f"UPDATE {T_STOCK} SET allocated = allocated + %s WHERE id = %s", [units, row_id])
+        cursor.execute(
+            f"INSERT INTO {T_PICK} (line_id, stock_id, bin_id, batch_id, quantity) VALUES "
+            + ", ".join(["(%s, %s, %s, %s, %s)"] * len(picks)),
+            [value for pick in picks for value in pick],
+        )
+        stamp, expires = (
+            ops.adapt_datetimefield_value(moment),
+            ops.adapt_datetimefield_value(moment + _claim_window()),
+        )
+        cursor.execute(
+            f"UPDATE {T_TASK} SET status = 'claimed', claimed_by_id = %s, claimed_at = %s, claim_expires_at = %s, "
+            "claims = claims + 1, updated_at = %s WHERE id = %s",
+            [worker.pk, stamp, expires, stamp, task_id],
+        )
+        cursor.execute(
+            f"INSERT INTO {T_EVENT} (task_id, from_status, to_status, actor_id, note, created_at) "
+            "VALUES (%s, 'queued', 'claimed', %s, '', %s)",
+            [task_id, worker.pk, stamp],
+        )
+    task = FulfillmentTask.objects.get(pk=task_id)
+    task.claimed_by = worker
+    return task
 
 
 def _release_holds(task: FulfillmentTask) -> None:
@@ -301,30 +421,36 @@ def _claim_window() -> timedelta:
     return timedelta(minutes=settings.FULFILLMENT_CLAIM_MINUTES)
 
 
+def _require_staff_cached(worker: User) -> None:
+    """The role check of ``_require_staff``, with the worker's role grants loaded once per user object
+    (a worker's claim loop, or one request)."""
+    if worker.is_authenticated and "role_grants" not in getattr(worker, "_prefetched_objects_cache", {}):
+        prefetch_related_objects([worker], "role_grants")
+    _require_staff(worker)
+
+
 def task_claim(
     *, worker: User, warehouse: Warehouse | None = None, now: datetime | None = None
 ) -> FulfillmentTask | None:
     """Give ``worker`` the next queued task of the warehouse: the highest priority, then the earliest
     deadline, skipping rows other claims hold (``FOR UPDATE SKIP LOCKED``), so each task goes to exactly
-    one worker. The claim chooses the picks and lasts ``FULFILLMENT_CLAIM_MINUTES`` from the worker's last
-    step. A task whose stock the hub lacks becomes an exception for the lead and the next one is tried.
-    None when the queue is empty."""
-    _require_staff(worker)
-    warehouse_id = (warehouse or _hub()).pk
+    one worker. The claim chooses the picks (first expiry first out), holds their units on the stock rows
+    and lasts ``FULFILLMENT_CLAIM_MINUTES`` from the worker's last step. A task whose stock the hub lacks
+    becomes an exception for the lead and the next one is tried. None when the queue is empty."""
+    _require_staff_cached(worker)
+    code = warehouse.code if warehouse is not None else HUB_CODE
+    postgres = transaction.get_connection().vendor == "postgresql"
     for _attempt in range(MAX_SKIPS):
-        with transaction.atomic():
-            task = (
-                FulfillmentTask.objects.select_for_update(skip_locked=True)
-                .filter(warehouse_id=warehouse_id, status=S.QUEUED)
-                .order_by("priority", "deadline", "id")
-                .first()
-            )
-            if task is None:
-                return None
-            moment = now or timezone.now()
-            try:
-                _allocate(task, timezone.localdate(moment))
-            except _Short as short:
+        try:
+            if postgres:  # one statement, its own transaction (or the caller's)
+                return _claim_postgres(worker, code, now or timezone.now())
+            with transaction.atomic():
+                return _claim_portable(worker, code, now or timezone.now())
+        except _Short as short:
+            with transaction.atomic():
+                task = FulfillmentTask.objects.select_for_update().get(pk=short.task_id)
+                if task.status != S.QUEUED:
+                    continue
                 _move(
                     task,
                     S.EXCEPTION,
@@ -335,17 +461,6 @@ def task_claim(
                     claimed_by=None,
                 )
                 _tell_lead(task, "task_exception", reason=ExceptionKind.STOCK_SHORT.label)
-                continue
-            _move(
-                task,
-                S.CLAIMED,
-                worker,
-                claimed_by=worker,
-                claimed_at=moment,
-                claim_expires_at=moment + _claim_window(),
-                claims=task.claims + 1,
-            )
-            return task
     return None
 
 

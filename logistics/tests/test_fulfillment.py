@@ -295,3 +295,36 @@ def test_a_task_short_of_stock_returns_to_the_queue_when_the_stock_arrives(
     assert claimed.pk == task.pk
     picks = list(Pick.objects.filter(line__task=task).order_by("id").values_list("bin__code", "quantity"))
     assert picks == [("A-01-01", 1), ("A-02-01", 2)]
+
+
+def test_the_portable_claim_for_sqlite_picks_the_same_as_the_postgresql_one(
+    monkeypatch, owner, warehouse_user, buyer, licensed_shop, walnut
+):
+    """The demo's SQLite takes the portable claim; CI runs on PostgreSQL, so it is exercised here."""
+    chilled = hub_sku(licensed_shop, code="LY-500", storage="chilled", name="百合")
+    late, early = lot(chilled, 10), lot(chilled, 10)
+    Batch.objects.filter(pk=late.pk).update(expires_on=timezone.localdate() + timedelta(days=20))
+    Batch.objects.filter(pk=early.pk).update(expires_on=timezone.localdate() + timedelta(days=5))
+    stock_hub(chilled, owner, warehouse_user, 10, batch=late, bin_code="C-01-01")
+    stock_hub(chilled, owner, warehouse_user, 4, batch=early, bin_code="C-01-02")
+    stock_hub(walnut, owner, warehouse_user, 1)
+    (short,) = paid_order(buyer, {walnut: 1})
+    HubStock.objects.filter(sku=walnut).update(quantity=0)
+    (order,) = paid_order(buyer, {chilled: 6})
+    monkeypatch.setattr(fulfillment, "_claim_postgres", fulfillment._claim_portable)
+    task = fulfillment.task_claim(worker=warehouse_user)
+    assert (task.order_ref, task.status, task.claims, task.claimed_by_id) == (
+        order.pk,
+        "claimed",
+        1,
+        warehouse_user.pk,
+    )
+    picks = list(
+        Pick.objects.filter(line__task=task).order_by("id").values_list("batch_id", "bin__code", "quantity")
+    )
+    assert picks == [(early.pk, "C-01-02", 4), (late.pk, "C-01-01", 2)]
+    assert sorted(HubStock.objects.filter(sku=chilled).values_list("batch_id", "allocated")) == sorted(
+        [(early.pk, 4), (late.pk, 2)]
+    )
+    assert fulfillment.task_claim(worker=warehouse_user) is None  # the walnut task lacks stock
+    assert FulfillmentTask.objects.get(order_ref=short.pk).exception_kind == "stock_short"

@@ -145,3 +145,31 @@ def test_the_console_speaks_chinese(client, warehouse_user):
     client.force_login(warehouse_user)
     page = client.get("/warehouse/")
     assert "领取下一个任务" in page.content.decode()
+
+
+def test_the_task_and_print_pages_use_constant_queries(
+    client, owner, warehouse_user, buyer, licensed_shop, stocked
+):
+    from logistics.tests.conftest import hub_sku
+
+    others = [hub_sku(licensed_shop, code=f"HT-{n}", name=f"核桃{n}") for n in range(3)]
+    for n, sku in enumerate(others):
+        stock_hub(sku, owner, warehouse_user, 5, bin_code=f"A-02-0{n + 1}")
+    (small,) = paid_order(buyer, {stocked: 1})
+    (large,) = paid_order(buyer, {stocked: 1, **{sku: 2 for sku in others}})
+    client.force_login(warehouse_user)
+    client.post("/warehouse/claim/")
+    client.post("/warehouse/claim/")
+
+    def count(order) -> tuple[int, int]:
+        task = FulfillmentTask.objects.get(order_ref=order.pk)
+        client.get(f"/warehouse/tasks/{task.pk}/")
+        with CaptureQueriesContext(connection) as page:
+            assert client.get(f"/warehouse/tasks/{task.pk}/").status_code == 200
+        n_page = len(page.captured_queries)
+        with CaptureQueriesContext(connection) as printed:
+            assert client.get(f"/warehouse/tasks/{task.pk}/print/").status_code == 200
+        return n_page, len(printed.captured_queries)
+
+    assert Pick.objects.filter(line__task__order_ref=large.pk).count() == 4
+    assert count(small) == count(large)

@@ -92,3 +92,41 @@ def test_a_worker_claims_picks_packs_and_ships_and_the_buyer_sees_tracking(hub_o
     expect(page.get_by_test_id("tracking-events")).to_contain_text(re.compile("Handed to the carrier", re.I))
     expect(page.get_by_test_id("item-lot")).to_contain_text(batch.trace_code)
     desk.close()
+
+
+def test_a_short_pick_goes_to_the_lead_who_cancels_and_the_buyer_is_refunded(hub_order, browser, live_server):
+    from logistics.models import Warehouse as Hub
+
+    order, _batch = hub_order
+    lead = UserFactory(username="lead_ma", roles=["warehouse"])
+    Hub.objects.filter(code="LZXQ").update(lead=lead)
+    desk = browser.new_context(
+        base_url=live_server.url, locale="en-GB", viewport={"width": 1024, "height": 768}
+    )
+    page = desk.new_page()
+    page.set_default_timeout(15000)
+    sign_in(page, "picker_wang", "en")
+    page.goto("/warehouse/?lang=en")
+    page.get_by_test_id("claim-next").click()
+    task = FulfillmentTask.objects.get(order_ref=order.pk)
+    page.wait_for_url(f"**/warehouse/tasks/{task.pk}/")
+    page.get_by_label("Units found A-01-02").fill("1")
+    page.get_by_test_id("picked").click()
+    expect(page.get_by_test_id("task-status")).to_have_text("exception")
+    expect(page.get_by_test_id("task-exception")).to_contain_text("short pick")
+    page.context.clear_cookies()
+
+    sign_in(page, "lead_ma", "en")
+    page.goto("/warehouse/?lang=en")
+    expect(page.get_by_test_id("exceptions")).to_have_text("1")
+    page.get_by_test_id("tasks-exceptions").get_by_role("link", name=order.number).click()
+    page.get_by_label("Reason").fill("The bin held one box; the shop has no more.")
+    page.get_by_test_id("cancel-order").click()
+    expect(page.get_by_test_id("task-status")).to_have_text("cancelled")
+    page.context.clear_cookies()
+
+    sign_in(page, "buyer_chen", "en")
+    page.goto(f"/orders/{order.pk}/?lang=en")
+    expect(page.get_by_test_id("order-status")).to_have_text("cancelled")
+    desk.close()
+    assert Order.objects.get(pk=order.pk).refunds.get().amount == order.total
