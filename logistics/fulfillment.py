@@ -497,25 +497,24 @@ def task_pick(*, task: FulfillmentTask, worker: User, found: dict[int, int] | No
     return task
 
 
-def _found(picks: list[Pick], found: dict[int, int] | None) -> dict[int, int]:
-    """Units found per pick: 0 up to the pick's quantity, for the task's own picks only (400 otherwise)."""
-    counts = {pick.pk: pick.quantity for pick in picks}
-    if found is None:
-        return counts
-    quantities = {pick.pk: pick.quantity for pick in picks}
+def _per_pick(quantities: dict[int, int], given: dict[int, int], field: str, message: str) -> None:
+    """Check units given per pick (found, or missing): the task's own picks only, 0 up to the pick's
+    quantity; 400 naming ``<field>.<pick id>`` otherwise."""
     errors: dict[str, list[str]] = {}
-    for pk, value in found.items():
+    for pk, value in given.items():
         if pk not in quantities:
-            errors[f"found.{pk}"] = [_("This pick is not on the task's list.")]
+            errors[f"{field}.{pk}"] = [_("This pick is not on the task's list.")]
         elif not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= quantities[pk]:
-            errors[f"found.{pk}"] = [
-                _("Give the units found: 0 to %(quantity)d.") % {"quantity": quantities[pk]}
-            ]
-        else:
-            counts[pk] = value
+            errors[f"{field}.{pk}"] = [message % {"quantity": quantities[pk]}]
     if errors:
         raise invalid(errors)
-    return counts
+
+
+def _found(picks: list[Pick], found: dict[int, int] | None) -> dict[int, int]:
+    """Units found per pick (the pick's quantity where not given)."""
+    quantities = {pick.pk: pick.quantity for pick in picks}
+    _per_pick(quantities, found or {}, "found", _("Give the units found: 0 to %(quantity)d."))
+    return {**quantities, **(found or {})}
 
 
 def task_pack(
@@ -727,16 +726,7 @@ def task_exception(
         task = _locked(task)
         _require_holder(task, worker, ACTIVE)
         quantities = dict(Pick.objects.filter(line__task=task).values_list("pk", "quantity"))
-        bad: dict[str, list[str]] = {}
-        for pk, value in (missing or {}).items():
-            if pk not in quantities:
-                bad[f"missing.{pk}"] = [_("This pick is not on the task's list.")]
-            elif not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= quantities[pk]:
-                bad[f"missing.{pk}"] = [
-                    _("Give the units missing: 0 to %(quantity)d.") % {"quantity": quantities[pk]}
-                ]
-        if bad:
-            raise invalid(bad)
+        _per_pick(quantities, missing or {}, "missing", _("Give the units missing: 0 to %(quantity)d."))
         return _exception(task, worker, kind, reason, {pk: n for pk, n in (missing or {}).items() if n})
 
 

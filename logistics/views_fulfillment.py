@@ -29,7 +29,7 @@ from gansu_mall.accounts.models import Role
 from gansu_mall.accounts.permissions import role_required
 from gansu_mall.core.errors import ApplicationError
 from gansu_mall.core.forms import add_service_errors
-from gansu_mall.regions.models import Region
+from gansu_mall.regions.selectors import region_names
 from logistics import fulfillment, selectors
 from logistics.carriers import CARRIERS
 from logistics.models import (
@@ -205,7 +205,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
 
 def _destination(task: FulfillmentTask) -> str:
     codes = [code for code in (task.province_code, task.city_code, task.county_code) if code]
-    names = {region.code: region.display_name for region in Region.objects.filter(code__in=codes)}
+    names = region_names(codes=codes)
     return " ".join(names.get(code, code) for code in codes)
 
 

@@ -31,7 +31,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from catalog.models import FulfilledBy, Sku
 from gansu_mall.core.errors import ApplicationError, ErrorCode
 from gansu_mall.core.forms import add_service_errors
-from gansu_mall.regions.models import Region
+from gansu_mall.regions.selectors import region_names
 from orders import selectors
 from orders.api import pay_redirect_url
 from orders.carts import request_cart
@@ -80,11 +80,7 @@ def _safe_next(request: HttpRequest) -> str:
 
 
 def _region_names(codes: Iterable[str]) -> dict[str, str]:
-    """Names of GB/T 2260 codes in the active language (one query)."""
-    wanted = sorted({code for code in codes if code})
-    if not wanted:
-        return {}
-    return {region.code: region.display_name for region in Region.objects.filter(code__in=wanted)}
+    return region_names(codes=codes)
 
 
 def _order_region(order: Order) -> str:

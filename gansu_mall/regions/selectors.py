@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Prefetch, QuerySet
 
 from gansu_mall.regions.loader import GANSU_CODE
@@ -54,3 +56,11 @@ def regions_within(*, codes: list[str]) -> set[str]:
         frontier = [c for c in children if c not in found]
         found.update(frontier)
     return found
+
+
+def region_names(*, codes: Iterable[str]) -> dict[str, str]:
+    """Names of GB/T 2260 codes in the active language (one query; none without codes)."""
+    wanted = sorted({code for code in codes if code})
+    if not wanted:
+        return {}
+    return {region.code: region.display_name for region in Region.objects.filter(code__in=wanted)}
