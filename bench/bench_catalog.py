@@ -21,6 +21,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -167,13 +168,35 @@ def generate(products: int, shops: int) -> None:
             " name_vector = array_to_tsvector(string_to_array(btrim(search_name), ' '))"
         )
     with connection.cursor() as cursor:  # Django runs in autocommit here: VACUUM needs no transaction
-        cursor.execute("VACUUM ANALYZE catalog_product")
+        cursor.execute("VACUUM ANALYZE")  # every table: the planner needs the shops and regions counted too
     print(f"data: generated in {time.monotonic() - started:.0f} s")
 
 
-def wrk(url: str, duration: int, connections: int) -> dict[str, float]:
+def wrk(base: str, paths: list[str], duration: int, connections: int) -> dict[str, float]:
+    """wrk against ``base``, each request taking one of ``paths`` at random (a Lua script of wrk's)."""
+    script = ROOT / "var" / "bench-paths.lua"
+    script.parent.mkdir(exist_ok=True)
+    table = ",\n".join(json.dumps(path) for path in paths)  # JSON strings are valid Lua strings here
+    script.write_text(
+        f"local paths = {{\n{table}\n}}\n"
+        "local counter = 0\n"
+        "function setup(thread) counter = counter + 1; thread:set('seed', counter * 7919) end\n"
+        "function init(args) math.randomseed(seed) end\n"
+        "function request() return wrk.format('GET', paths[math.random(#paths)]) end\n"
+    )
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "--latency", url],
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--timeout",
+            "10s",
+            "--latency",
+            "-s",
+            str(script),
+            base,
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -195,6 +218,65 @@ def wrk(url: str, duration: int, connections: int) -> dict[str, float]:
         "p99_ms": ms("99"),
         "non_2xx": int(errors.group(1)) if errors else 0,
         "timeouts": int(timeouts.group(1)) if timeouts else 0,
+        "distinct_paths": len(set(paths)),
+    }
+
+
+def scenarios(detail_ids: list[int]) -> dict[str, list[str]]:
+    """A realistic mix of distinct requests per scenario: shoppers page through lists, combine filters and
+    search for different words, so most requests are not the one before them (the public cache holds a
+    page for PUBLIC_CACHE_SECONDS; a benchmark of one URL would measure the cache alone)."""
+    from pypinyin import Style, lazy_pinyin
+
+    rng = random.Random(7)
+    api = "/api/v1/products/?"
+    words = WORDS + PLACES + [f"{place}{word}" for place in PLACES[:6] for word in WORDS[:6]]
+    pinyin = [
+        w
+        for word in WORDS
+        for w in ("".join(lazy_pinyin(word)), "".join(lazy_pinyin(word, style=Style.FIRST_LETTER)))
+    ]
+    categories = [
+        "nuts",
+        "herbs",
+        "fruit",
+        "vegetables",
+        "grains-oils",
+        "tea",
+        "spices",
+        "fungi",
+        "meat-dairy",
+    ]
+    prefectures = [f"62{n:02d}00" for n in range(1, 13)] + ["622900", "623000"]
+    orderings = ["", "price", "-price", "-created", "-rating"]
+
+    def url(prefix: str, **params: object) -> str:
+        return prefix + urllib.parse.urlencode({k: v for k, v in params.items() if v not in ("", None)})
+
+    filtered = []
+    for _ in range(800):
+        filtered.append(
+            url(
+                api,
+                category=rng.choice(categories),
+                origin_prefecture=rng.choice(["", *prefectures]),
+                min_price=rng.choice(["", "20", "50"]),
+                max_price=rng.choice(["", "100", "200"]),
+                in_stock=rng.choice(["", "true"]),
+                gi=rng.choice(["", "", "true"]),
+            )
+        )
+    return {
+        "list": [url(api, page=page, ordering=o) for page in range(1, 51) for o in orderings],
+        "filtered list": filtered,
+        "chinese search": [url(api, search=w, page=page) for w in words for page in (1, 2, 3)],
+        "pinyin search": [url(api, search=w, page=page) for w in pinyin for page in (1, 2, 3)],
+        "product detail": [f"/api/v1/products/{pk}/" for pk in detail_ids],
+        "search page": [
+            url("/search/?", q=w, category=rng.choice(["", "", *categories]), page=rng.choice([1, 1, 2]))
+            for w in words
+            for _ in range(4)
+        ],
     }
 
 
@@ -204,6 +286,8 @@ def main() -> None:
     parser.add_argument("--shops", type=int, default=2_000)
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--only", default="", help="scenarios to run, comma-separated (default: all)")
+    parser.add_argument("--phases", default="uncached,cached")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install wrk")
@@ -216,38 +300,50 @@ def main() -> None:
     generator = [python, str(Path(__file__)), "--generate-only", str(args.products), str(args.shops)]
     subprocess.run(generator, cwd=ROOT, env=env(), check=True)
     base = f"http://127.0.0.1:{PORT}"
+    detail_ids = sample_ids(2000)
     results: dict[str, dict[str, dict[str, float]]] = {}
     # Phase 1: every request does its work (the public cache off; large counts are still cached).
     # Phase 2: as deployed: anonymous lists and search pages come from the cache (PUBLIC_CACHE_SECONDS).
+    only = {name.strip() for name in args.only.split(",") if name.strip()}
     for phase, cache_seconds in (("uncached", "0"), ("cached", "30")):
+        if phase not in args.phases.split(","):
+            continue
+        import redis
+
+        redis.Redis.from_url(env()["REDIS_URL"]).flushdb()  # each phase starts with nothing cached
         with serve(cache_seconds):
-            detail_id = json.loads(urllib.request.urlopen(f"{base}/api/v1/products/?page_size=1").read())[
-                "results"
-            ][0]["id"]  # noqa: S310
-            scenarios = {
-                "list": "/api/v1/products/",
-                "filtered list": "/api/v1/products/?category=nuts&origin_prefecture=621200&min_price=20&in_stock=true",
-                "chinese search": "/api/v1/products/?search=%E6%A0%B8%E6%A1%83",  # 核桃
-                "pinyin search": "/api/v1/products/?search=danggui",
-                "product detail": f"/api/v1/products/{detail_id}/",
-                "search page": "/search/?q=%E9%BB%84%E8%8A%AA",  # 黄芪
-            }
-            for name, path in scenarios.items():
+            for name, paths in scenarios(detail_ids).items():
+                if only and name not in only:
+                    continue
                 if phase == "cached" and name == "product detail":
                     continue  # never served from the public cache
                 for connections in sorted({args.connections, 2}, reverse=True):
-                    wrk(base + path, 3, connections)  # warm up
-                    r = wrk(base + path, args.duration, connections)
+                    wrk(base, paths, 3, connections)  # warm up
+                    r = wrk(base, paths, args.duration, connections)
                     results.setdefault(phase, {})[f"{name} c{connections}"] = r
                     print(
                         f"{phase:8} {name:15} c{connections:<3} {r['rps']:8.1f} req/s   p50 {r['p50_ms']:7.1f} ms"
-                        f"   p99 {r['p99_ms']:7.1f} ms   non-2xx {r['non_2xx']}   timeouts {r['timeouts']}",
+                        f"   p99 {r['p99_ms']:7.1f} ms   non-2xx {r['non_2xx']}   timeouts {r['timeouts']}"
+                        f"   ({r['distinct_paths']} distinct URLs)",
                         flush=True,
                     )
     machine = {"cores": os.cpu_count(), "python": sys.version.split()[0]}
     (ROOT / "bench" / "results-catalog.json").write_text(
         json.dumps({"products": args.products, "machine": machine, "results": results}, indent=2)
     )
+
+
+def sample_ids(n: int) -> list[int]:
+    import psycopg2
+
+    conn = psycopg2.connect(DB_URL)
+    with conn.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM catalog_product WHERE status = 'active' ORDER BY random() LIMIT %s", [n]
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    conn.close()
+    return ids
 
 
 @contextlib.contextmanager

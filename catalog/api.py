@@ -37,7 +37,12 @@ from catalog.serializers import (
     SkuSerializer,
     TraceSerializer,
 )
-from gansu_mall.core.api.pagination import CachedCountPaginator, ChainedResults, PageNumberPagination
+from gansu_mall.core.api.pagination import (
+    CachedCountPaginator,
+    ChainedResults,
+    PageNumberPagination,
+    ids_only,
+)
 from vendors.selectors import vendor_get_for_staff
 
 
@@ -91,6 +96,13 @@ class ProductListApi(ListAPIView):
         if self.request.query_params.get("search") and "ordering" not in self.request.query_params:
             return ChainedResults(search_tiers(results), whole=results)
         return results
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The page's ids come off the filtered query; the items are read by one fixed statement
+        (``selectors.product_list_items``) rather than through model instances and the serializer."""
+        results = ids_only(self.filter_queryset(self.get_queryset()))
+        page = self.paginate_queryset(results)
+        return self.get_paginated_response(selectors.product_list_items(product_ids=list(page or [])))
 
     @extend_schema(request=ProductInputSerializer, responses={201: ProductDetailSerializer}, tags=["catalog"])
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:

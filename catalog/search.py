@@ -26,6 +26,7 @@ import rjieba
 from django.db import connection
 from django.db.models import BooleanField, Case, Q, QuerySet, When
 from django.db.models.expressions import RawSQL
+from django.db.models.sql.where import AND
 from pypinyin import Style, lazy_pinyin, load_phrases_dict
 
 from catalog.models import Product, Synonym
@@ -175,13 +176,12 @@ def search_products(products: QuerySet[Product], query: str) -> QuerySet[Product
         # ASCII ones as prefixes.
         tsquery = _tsquery(terms)
         matched = products.annotate(
-            matched=RawSQL(
-                "catalog_product.search_vector @@ %s::tsquery", [tsquery], output_field=BooleanField()
-            ),
             relevance=RawSQL(
                 "catalog_product.name_vector @@ %s::tsquery", [tsquery], output_field=BooleanField()
             ),
-        ).filter(matched=True)
+        ).filter(
+            _Match("catalog_product.search_vector @@ %s::tsquery", [tsquery], output_field=BooleanField())
+        )
     else:
         matched = products.filter(_substring_match("search_text", terms)).annotate(
             relevance=Case(
@@ -193,12 +193,32 @@ def search_products(products: QuerySet[Product], query: str) -> QuerySet[Product
     return matched.order_by("-relevance", "-popularity", "-id")
 
 
+class _Match(RawSQL):
+    """The whole-index condition of a PostgreSQL search (a marker class, so ``search_tiers`` can find it)."""
+
+
+def _without_match(results: QuerySet[Product]) -> QuerySet[Product]:
+    """``results`` less its ``_Match`` condition. The product's own names are a subset of its index tokens,
+    so where the name condition holds the match condition holds too; leaving it in would only make the
+    planner take the two as independent, expect a few hundred rows where there are thousands, and rank
+    every match instead of walking the popularity index (60 ms against 1.5 ms for "danggui")."""
+    clone = results.all()
+    where = clone.query.where
+    if where.connector != AND or where.negated:
+        return results
+    kept = [child for child in where.children if not isinstance(getattr(child, "lhs", child), _Match)]
+    if len(kept) == len(where.children):
+        return results
+    where.children = kept
+    return clone
+
+
 def search_tiers(results: QuerySet[Product]) -> list[QuerySet[Product]]:
     """The relevance tiers of a ``search_products`` result, each ordered by popularity: read one after the
     other they give the same order as ``results``, but each page comes off an index."""
     if "relevance" not in results.query.annotations:
         return [results]
     return [
-        results.filter(relevance=True).order_by("-popularity", "-id"),
+        _without_match(results).filter(relevance=True).order_by("-popularity", "-id"),
         results.filter(relevance=False).order_by("-popularity", "-id"),
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -29,6 +30,7 @@ from gansu_mall.core.api.pagination import (
     COUNT_CACHE_SECONDS,
     CachedCountPaginator,
     ChainedResults,
+    ids_only,
 )
 from gansu_mall.core.cache import public_cache
 from gansu_mall.core.errors import ApplicationError
@@ -39,16 +41,25 @@ from orders.views_reviews import product_reviews
 from vendors.selectors import vendor_get_for_staff
 
 
-def _facets(results: Any) -> tuple[dict[str, int], dict[str, int]]:
-    """Counts of the results by top-level category and by prefecture, from one grouped query (cached like
-    large counts: a minute, when there are COUNT_CACHE_MIN results or more)."""
-    grouped = (
-        results.order_by().values_list("category_id", "origin_county__parent_id").annotate(n=Count("id"))
-    )
+@dataclass(frozen=True)
+class Facets:
+    by_category: dict[str, int]
+    by_prefecture: dict[str, int]
+    total: int
+    first_tier: int  # results whose own name matches (a search ordered by relevance shows them first)
+
+
+def _facets(results: Any) -> Facets:
+    """Counts of the results by top-level category and by prefecture, and with them the total and the size
+    of the first relevance tier, all from one grouped query: the page needs no count query of its own
+    (cached like large counts: a minute, when there are COUNT_CACHE_MIN results or more)."""
+    tiers = "relevance" in results.query.annotations
+    fields = ["category_id", "origin_county__parent_id", *(["relevance"] if tiers else [])]
+    grouped = results.order_by().values_list(*fields).annotate(n=Count("id"))
     try:
         sql, sql_params = grouped.query.sql_with_params()
     except EmptyResultSet:  # a query that cannot match (an empty search)
-        return {}, {}
+        return Facets({}, {}, 0, 0)
     key = "facets:" + hashlib.sha256(f"{sql}|{sql_params!r}".encode()).hexdigest()
     cached = cache.get(key)
     if cached is not None:
@@ -69,12 +80,28 @@ def _facets(results: Any) -> tuple[dict[str, int], dict[str, int]]:
     top_of = {pk: root(pk) for pk in slug_of}
     by_category: dict[str, int] = {}
     by_prefecture: dict[str, int] = {}
-    for category_id, prefecture, n in grouped:
+    total = first_tier = 0
+    for category_id, prefecture, *relevance, n in grouped:
         by_category[top_of[category_id]] = by_category.get(top_of[category_id], 0) + n
         by_prefecture[prefecture] = by_prefecture.get(prefecture, 0) + n
-    if sum(by_category.values()) >= COUNT_CACHE_MIN:
-        cache.set(key, (by_category, by_prefecture), COUNT_CACHE_SECONDS)
-    return by_category, by_prefecture
+        total += n
+        first_tier += n if relevance and relevance[0] else 0
+    facets = Facets(by_category, by_prefecture, total, first_tier)
+    if total >= COUNT_CACHE_MIN:
+        cache.set(key, facets, COUNT_CACHE_SECONDS)
+    return facets
+
+
+SEARCH_FORM_KEYS = (
+    "category",
+    "origin_prefecture",
+    "min_price",
+    "max_price",
+    "gi",
+    "poverty_relief",
+    "in_stock",
+    "ordering",
+)
 
 
 @require_GET
@@ -89,20 +116,27 @@ def search(request: HttpRequest) -> HttpResponse:
         products = products.order_by("-sales", "-id")
     filtered = ProductFilter(params, queryset=products)
     results = filtered.qs
+    facets = _facets(results)
     ordered = results
     if params.get("search") and "ordering" not in params:
-        ordered = ChainedResults(search_tiers(results), whole=results)
-    page = CachedCountPaginator(ordered, 20).get_page(request.GET.get("page"))
-    by_category, by_prefecture = _facets(results)
+        tier_counts = [facets.first_tier, facets.total - facets.first_tier]
+        ordered = ChainedResults(search_tiers(results), whole=results, counts=tier_counts)
+    paginator = CachedCountPaginator(ids_only(ordered), 20)
+    paginator.count = facets.total  # type: ignore[misc]  # known from the facets: no count query
+    page = paginator.get_page(request.GET.get("page"))
+    by_category, by_prefecture = facets.by_category, facets.by_prefecture
     top_categories = list(Category.objects.filter(parent__isnull=True).order_by("position"))
     prefectures = list(Region.objects.filter(parent_id="620000").order_by("code"))
     context: dict[str, Any] = {
         "q": request.GET.get("q", ""),
         "page": page,
+        "cards": selectors.product_list_items(product_ids=list(page)),
         "count": page.paginator.count,
         "facets_categories": [(c, by_category.get(c.slug, 0)) for c in top_categories],
         "facets_prefectures": [(p, by_prefecture.get(p.code, 0)) for p in prefectures],
-        "params": request.GET,
+        # Every key the form reads, so that each lookup in the template is a plain dict hit (a missing key
+        # of a QueryDict sends the template engine through dir() of the QueryDict, once per facet row).
+        "params": {key: request.GET.get(key, "") for key in SEARCH_FORM_KEYS},
         "storage_choices": Storage.choices,
         "query_without_page": "&".join(f"{k}={v}" for k, v in request.GET.items() if k != "page"),
     }

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from catalog.selectors import products_public
+from catalog.selectors import product_list_items, products_public_ids
 from gansu_mall.accounts.models import Role, User
 from gansu_mall.accounts.permissions import role_required
 from gansu_mall.core.errors import ApplicationError
@@ -478,5 +478,6 @@ def bureau_qualification_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def shop_page(request: HttpRequest, slug: str) -> HttpResponse:
     vendor = selectors.vendor_get_public(slug=slug)
-    products = products_public().filter(vendor=vendor).order_by("-sales", "-id")[:60]
+    ids = products_public_ids().filter(vendor=vendor).order_by("-sales", "-id")[:60]
+    products = product_list_items(product_ids=list(ids))
     return render(request, "vendors/shop.html", {"vendor": vendor, "products": products})

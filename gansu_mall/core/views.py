@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from catalog.selectors import categories, products_public
+from catalog.selectors import categories, product_list_items, products_public_ids
 from gansu_mall.core.middleware import api_error_response
 from gansu_mall.regions.selectors import prefectures_with_counties
 
@@ -30,7 +30,11 @@ def home(request: HttpRequest) -> HttpResponse:
         "core/home.html",
         {
             "prefectures": prefectures_with_counties(),
-            "featured": list(products_public().exclude(gi_certificate="").order_by("-sales", "-id")[:8]),
+            "featured": product_list_items(
+                product_ids=list(
+                    products_public_ids().exclude(gi_certificate="").order_by("-sales", "-id")[:8]
+                )
+            ),
             "top_categories": list(categories().filter(parent__isnull=True)),
         },
     )

@@ -38,12 +38,13 @@ class ChainedResults:
 
     ordered = True
 
-    def __init__(self, parts: list[Any], whole: Any = None) -> None:
+    def __init__(self, parts: list[Any], whole: Any = None, counts: list[int] | None = None) -> None:
         """``whole``, when given, is the union of the parts: the last part is then counted as the whole
-        less the others, so that the costly count (the whole, usually large and cached) is the one taken."""
+        less the others, so that the costly count (the whole, usually large and cached) is the one taken.
+        ``counts``, when the caller already knows the size of each part, spares the count queries."""
         self.parts = parts
         self.whole = whole
-        self._counts: list[int] | None = None
+        self._counts: list[int] | None = list(counts) if counts is not None else None
 
     def counts(self) -> list[int]:
         if self._counts is None:
@@ -73,6 +74,15 @@ class ChainedResults:
                 rows.extend(part[max(start - offset, 0) : min(stop - offset, size)])
             offset += size
         return rows
+
+
+def ids_only(results: Any) -> Any:
+    """The same results as a list of ids: a values_list queryset, or ChainedResults of them. Paginating
+    ids and reading the page's rows by one fixed statement keeps the ORM out of a list's hot path."""
+    if isinstance(results, ChainedResults):
+        whole = ids_only(results.whole) if results.whole is not None else None
+        return ChainedResults([ids_only(part) for part in results.parts], whole=whole, counts=results._counts)
+    return results.select_related(None).prefetch_related(None).values_list("pk", flat=True)
 
 
 class CachedCountPaginator(Paginator):
