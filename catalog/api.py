@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from catalog import images, selectors, services, trace
 from catalog.filters import ProductFilter
 from catalog.models import ProductImage
-from catalog.search import search_tiers
+from catalog.search import search_tiers, tier_counts
 from catalog.serializers import (
     BatchEventInputSerializer,
     BatchEventSerializer,
@@ -94,7 +94,7 @@ class ProductListApi(ListAPIView):
         """A search ordered by relevance is read tier by tier (see catalog.search.search_tiers)."""
         results = super().filter_queryset(queryset)
         if self.request.query_params.get("search") and "ordering" not in self.request.query_params:
-            return ChainedResults(search_tiers(results), whole=results)
+            return ChainedResults(search_tiers(results), counts=tier_counts(results))
         return results
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:

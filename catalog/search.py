@@ -19,17 +19,21 @@ tests: the same API, less speed.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 
 import rjieba
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import BooleanField, Case, Q, QuerySet, When
+from django.db.models import BooleanField, Case, Count, Q, QuerySet, When
 from django.db.models.expressions import RawSQL
 from django.db.models.sql.where import AND
 from pypinyin import Style, lazy_pinyin, load_phrases_dict
 
 from catalog.models import Product, Synonym
+from gansu_mall.core.api.pagination import COUNT_CACHE_MIN, COUNT_CACHE_SECONDS, cached_count
 
 # Place names whose reading pypinyin gets wrong out of context (the same fixes as regions/data).
 load_phrases_dict(
@@ -211,6 +215,26 @@ def _without_match(results: QuerySet[Product]) -> QuerySet[Product]:
         return results
     where.children = kept
     return clone
+
+
+def tier_counts(results: QuerySet[Product]) -> list[int]:
+    """The size of each of ``search_tiers(results)``, from one grouped query over the matches (two counts
+    would read every match twice); cached like other large counts (see ``cached_count``)."""
+    if "relevance" not in results.query.annotations:
+        return [cached_count(results)]
+    grouped = results.order_by().values_list("relevance").annotate(n=Count("pk"))
+    try:
+        sql, params = grouped.query.sql_with_params()
+    except EmptyResultSet:
+        return [0, 0]
+    key = "tiers:" + hashlib.sha256(f"{sql}|{params!r}".encode()).hexdigest()
+    counts = cache.get(key)
+    if counts is None:
+        by_relevance = {bool(relevance): n for relevance, n in grouped}
+        counts = [by_relevance.get(True, 0), by_relevance.get(False, 0)]
+        if sum(counts) >= COUNT_CACHE_MIN:
+            cache.set(key, counts, COUNT_CACHE_SECONDS)
+    return list(counts)
 
 
 def search_tiers(results: QuerySet[Product]) -> list[QuerySet[Product]]:

@@ -13,7 +13,7 @@ from django.http import QueryDict
 from catalog import selectors
 from catalog.filters import ProductFilter
 from catalog.models import Product, ProductImage
-from catalog.search import search_products, search_tiers
+from catalog.search import search_products, search_tiers, tier_counts
 from catalog.serializers import ProductListSerializer
 from catalog.tests.test_products import create
 from gansu_mall.regions.models import Region
@@ -191,3 +191,16 @@ def test_search_page_pages_through_the_tiers_with_the_facet_counts(client, shop)
     assert [c["name"] for c in first.context["cards"]] == [f"核桃{i:02d}" for i in range(20)]
     assert [c["name"] for c in second.context["cards"]] == ["核桃20", "成县礼盒"]
     assert "22 results for “核桃”" in second.content.decode()
+
+
+def test_tier_counts_from_one_query(shop, django_assert_num_queries):
+    for i, (name, category) in enumerate(
+        [("核桃仁", "walnuts"), ("成县礼盒", "walnuts"), ("核桃油", "walnuts")]
+    ):
+        create(shop, name=name, name_en="", category=category, skus=skus(f"C{i}"))
+    results = search_products(selectors.products_public_list(), "核桃")
+    with django_assert_num_queries(1):
+        counts = tier_counts(results)
+    assert counts == [2, 1]  # two by their names, one by its category only
+    assert tier_counts(search_products(selectors.products_public_list(), "苹果")) == [0, 0]
+    assert tier_counts(selectors.products_public_list()) == [3]  # not a search: one part
