@@ -171,6 +171,7 @@ def test_lean_filterset_instances_share_no_state():
     assert first.filters["search"].filter.f is first.filters["search"]  # the method filter calls its own copy
     assert type(first.form) is type(second.form)  # one form class per FilterSet class
     assert first.form is not second.form
+    assert first.form.fields["min_price"] is second.form.fields["min_price"]  # fields shared, never changed
     assert first.is_valid()
     assert not second.is_valid()
     assert list(second.errors) == ["min_price"]
