@@ -97,27 +97,9 @@ class Product(TimeStampedModel):
         indexes = [
             models.Index(fields=["status", "-sales", "-id"], name="product_status_sales"),
             models.Index(fields=["status", "-popularity", "-id"], name="product_status_popularity"),
-            # The sort options of the list (catalog.filters.ProductFilter.ordering), each read off an index in
-            # its own direction; unpriced and unrated products last either way.
-            models.Index(
-                F("status"), F("price").asc(nulls_last=True), F("id").asc(), name="product_status_price"
-            ),
-            models.Index(
-                F("status"),
-                F("price").desc(nulls_last=True),
-                F("id").desc(),
-                name="product_status_price_desc",
-            ),
+            # The sort options of the list (catalog.filters.ProductFilter.ordering) each have an index; those
+            # of price and rating need NULLS LAST, which SQLite cannot index: see migration 0010.
             models.Index(fields=["status", "-created_at", "-id"], name="product_status_created"),
-            models.Index(
-                F("status"),
-                F("rating").desc(nulls_last=True),
-                F("id").desc(),
-                name="product_status_rating_desc",
-            ),
-            models.Index(
-                F("status"), F("rating").asc(nulls_last=True), F("id").asc(), name="product_status_rating"
-            ),
         ]
 
     def __str__(self) -> str:

@@ -205,3 +205,15 @@ def test_tier_counts_from_one_query(shop, django_assert_num_queries):
     assert counts == [2, 1]  # two by their names, one by its category only
     assert tier_counts(search_products(selectors.products_public_list(), "苹果")) == [0, 0]
     assert tier_counts(selectors.products_public_list()) == [3]  # not a search: one part
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the NULLS LAST indexes are PostgreSQL's")
+def test_every_sort_option_has_its_index():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'catalog_product'")
+        indexes = dict(cursor.fetchall())
+    assert "price DESC NULLS LAST, id DESC" in indexes["product_status_price_desc"]
+    assert "rating DESC NULLS LAST, id DESC" in indexes["product_status_rating_desc"]
+    assert "rating, id" in indexes["product_status_rating"]  # ASC NULLS LAST is PostgreSQL's default
+    assert "price, id" in indexes["product_status_price"]
+    assert "created_at DESC, id DESC" in indexes["product_status_created"]
