@@ -26,7 +26,9 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ROOT, ensure_database  # noqa: E402
+
 sys.path.insert(0, str(ROOT))
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gansu_bench")
 PORT = 8765
@@ -65,19 +67,6 @@ def env() -> dict[str, str]:
         "CACHE_KEY_PREFIX": "bench",
         "STATIC_ROOT": str(ROOT / "var" / "bench-static"),
     }
-
-
-def ensure_database() -> None:
-    import psycopg2
-
-    name = DB_URL.rsplit("/", 1)[1]
-    conn = psycopg2.connect(DB_URL.rsplit("/", 1)[0] + "/postgres")
-    conn.autocommit = True
-    with conn.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
 
 
 def generate(products: int, shops: int) -> None:
@@ -294,7 +283,7 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install wrk")
-    ensure_database()
+    ensure_database(DB_URL)
     python = sys.executable
     subprocess.run([python, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env(), check=True)
     subprocess.run(

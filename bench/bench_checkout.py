@@ -25,7 +25,8 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_catalog import PORT, ROOT, ensure_database, env, serve  # noqa: E402
+from bench_catalog import DB_URL, PORT, env, serve  # noqa: E402
+from common import ROOT, ensure_database  # noqa: E402
 
 ADDRESS = {
     "recipient": "压测买家",
@@ -141,7 +142,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1600)
     parser.add_argument("--hot-stock", type=int, default=500)
     args = parser.parse_args()
-    ensure_database()
+    ensure_database(DB_URL)
     import subprocess
 
     python = sys.executable

@@ -32,8 +32,8 @@ from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_catalog import ROOT  # noqa: E402
 from bench_catalog import env as catalog_env  # noqa: E402
+from common import ROOT, ensure_database, load, setup_django  # noqa: E402
 
 DB_URL = os.environ.get("BENCH_QUEUE_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gansu_bench_queue")
 SKUS = 200
@@ -42,32 +42,6 @@ STOCK_PER_ROW = 1_000_000
 
 def env() -> dict[str, str]:
     return {**catalog_env(), "DATABASE_URL": DB_URL}
-
-
-def load() -> str:
-    return " ".join(f"{x:.1f}" for x in os.getloadavg())
-
-
-def ensure_database() -> None:
-    import psycopg2
-
-    name = DB_URL.rsplit("/", 1)[1]
-    conn = psycopg2.connect(DB_URL.rsplit("/", 1)[0] + "/postgres")
-    conn.autocommit = True
-    with conn.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
-
-
-def setup_django() -> None:
-    os.environ.update(env())
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gansu_mall.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
 
 
 def fixtures(workers: int) -> tuple[list[int], list[int], int]:
@@ -328,10 +302,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     counts = [int(n) for n in args.workers.split(",")]
-    ensure_database()
+    ensure_database(DB_URL)
     python = sys.executable
     subprocess.run([python, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env(), check=True)
-    setup_django()
+    setup_django(env())
     pickers, sku_ids, vendor_id = fixtures(max(counts))
     results: dict[int, list[dict[str, float]]] = {}
     # Rounds: each round runs every worker count once, so drift over the session (checkpoints, caches)

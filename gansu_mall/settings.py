@@ -179,6 +179,15 @@ CARRIER_WEBHOOK_SECRETS = dict(
     item.partition("=")[::2] for item in ENV.list("CARRIER_WEBHOOK_SECRETS") if "=" in item
 )
 
+# Settlement (orders/settlement): completed orders wait this many days before their money is available to
+# the shop; commission rates are fractions (0.05 = 5 %) — the default for categories without a rate of
+# their own, and the rate of shops in poverty-relief counties. SETTLEMENT_TEST_PAUSE_SECONDS (tests only)
+# makes the settlement task pause after its first shop, so that a test can kill the worker mid-run.
+SETTLEMENT_HOLD_DAYS = ENV.int("SETTLEMENT_HOLD_DAYS", 7)
+COMMISSION_DEFAULT_RATE = ENV.str("COMMISSION_DEFAULT_RATE", "0.05")
+COMMISSION_POVERTY_RELIEF_RATE = ENV.str("COMMISSION_POVERTY_RELIEF_RATE", "0")
+SETTLEMENT_TEST_PAUSE_SECONDS = ENV.int("SETTLEMENT_TEST_PAUSE_SECONDS", 0)
+
 # Anonymous product lists and search pages are served from the cache for this long (0: off).
 PUBLIC_CACHE_SECONDS = 0 if TESTING else ENV.int("PUBLIC_CACHE_SECONDS", 30)
 
@@ -193,10 +202,30 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = ENV.int("CELERY_TASK_SOFT_TIME_LIMIT", 60)
 CELERY_TASK_TIME_LIMIT = ENV.int("CELERY_TASK_TIME_LIMIT", 90)
-# Above the longest countdown/ETA any task uses (the payment sandbox's 15 h notification retry), so an
-# unacknowledged task is not redelivered early.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": ENV.int("CELERY_VISIBILITY_TIMEOUT", 16 * 3600)}
+# The longest countdown/ETA any task may use (the payment sandbox's 15 h notification retry; orders'
+# refund retries stop at 6 h): a test reads every countdown= in the code and holds it to this figure.
+TASK_MAX_COUNTDOWN_SECONDS = 15 * 3600
+# Redis redelivers a task not acknowledged within the visibility timeout. It must exceed the longest
+# countdown, or a task waiting for its ETA would be delivered a second time.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": ENV.int("CELERY_VISIBILITY_TIMEOUT", TASK_MAX_COUNTDOWN_SECONDS + 3600),
+    # Seconds between the worker's looks for messages unacknowledged past the visibility timeout (a
+    # worker was killed): kombu restores them on every tenth look.
+    "unacked_restore_interval": ENV.int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
+    # A broker that is down must fail a publish within seconds, not hang the request that published.
+    "socket_connect_timeout": 3,
+    "socket_timeout": 10,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A publish retries briefly (a dead broker fails it in about 0.2 s) and then raises; callers that must not
+# fail log it and leave the work to a sweep (the notification outbox does).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.3,
+}
 CELERY_TIMEZONE = "Asia/Shanghai"
 # Without a broker (the demo) tasks run in-process, right away.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL or TESTING
@@ -237,6 +266,14 @@ CELERY_BEAT_SCHEDULE = {
     "auto-confirm-delivered": {
         "task": "orders.tasks.auto_confirm_delivered",
         "schedule": crontab(hour=3, minute=30),
+    },
+    "run-settlement": {  # daily statements and payouts (after the auto-confirmation), then the ledger check
+        "task": "orders.settlement.tasks.run_settlement",
+        "schedule": crontab(hour=4, minute=0),
+    },
+    "relay-notifications": {  # the outbox: what the broker missed, and the retries of transient errors
+        "task": "gansu_mall.notifications.tasks.relay_notifications",
+        "schedule": timedelta(seconds=ENV.int("NOTIFICATION_RELAY_SECONDS", 30)),
     },
 }
 
@@ -326,6 +363,22 @@ EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = ENV.str("DEFAULT_FROM_EMAIL", "甘肃馆 Gansu Pavilion <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ADMINS = [("Admin", addr) for addr in ENV.list("ADMIN_EMAILS", [])]
+# Email file backend's folder (EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend).
+EMAIL_FILE_PATH = ENV.str("EMAIL_FILE_PATH", str(VAR_DIR / "email"))
+
+# --- Notifications (gansu_mall/notifications) ------------------------------------------------------
+# Text messages go through this provider class (gansu_mall/notifications/sms.py); the default writes them
+# to the log.
+SMS_PROVIDER = ENV.str("SMS_PROVIDER", "gansu_mall.notifications.sms.LogSmsProvider")
+# The outbox: a delivery failing with a transient error is tried again after 60 s, 120 s, 240 s … (at most
+# an hour between attempts) and given up after NOTIFICATION_MAX_ATTEMPTS attempts. A delivery still
+# "sending" after NOTIFICATION_SENDING_TIMEOUT_SECONDS (its worker died) is marked failed, not resent.
+NOTIFICATION_MAX_ATTEMPTS = ENV.int("NOTIFICATION_MAX_ATTEMPTS", 5)
+NOTIFICATION_RETRY_BASE_SECONDS = ENV.int("NOTIFICATION_RETRY_BASE_SECONDS", 60)
+NOTIFICATION_RETRY_MAX_SECONDS = ENV.int("NOTIFICATION_RETRY_MAX_SECONDS", 3600)
+NOTIFICATION_RELAY_SOFT_TIME_LIMIT = 120
+NOTIFICATION_RELAY_BUDGET_SECONDS = 90  # a relay run stops claiming after this, below its soft limit
+NOTIFICATION_SENDING_TIMEOUT_SECONDS = ENV.int("NOTIFICATION_SENDING_TIMEOUT_SECONDS", 600)
 
 # --- Payments (Alipay) ----------------------------------------------------------------------------
 # The site's public address, for the URLs given to the payment gateway (notify_url, return_url) and the
@@ -437,6 +490,8 @@ SPECTACULAR_SETTINGS = {
         # Qualification kinds appear as a shop's licence ``kind`` and as a category's ``qualification``;
         # one enum, under the name the schema has always given it.
         "KindEnum": "vendors.models.QualificationKind",
+        "SettlementStatusEnum": "orders.settlement.models.SettlementStatus",
+        "PayoutStatusEnum": "orders.settlement.models.PayoutStatus",
     },
 }
 

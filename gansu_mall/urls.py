@@ -6,7 +6,11 @@ from drf_spectacular.views import SpectacularAPIView
 
 from gansu_mall.core import views as core_views
 from gansu_mall.core.api.docs import SwaggerView
-from gansu_mall.notifications.api import NotificationListApi, NotificationReadApi
+from gansu_mall.notifications.api import (
+    NotificationListApi,
+    NotificationPreferencesApi,
+    NotificationReadApi,
+)
 
 api_v1 = [
     path("", include("gansu_mall.accounts.api_urls")),
@@ -17,6 +21,7 @@ api_v1 = [
     path("", include("logistics.api_urls")),
     path("notifications/", NotificationListApi.as_view(), name="notification-list"),
     path("notifications/read/", NotificationReadApi.as_view(), name="notification-read"),
+    path("notifications/preferences/", NotificationPreferencesApi.as_view(), name="notification-preferences"),
 ]
 
 urlpatterns = [

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from orders import api
+from orders.settlement import api as settlement_api
 
 urlpatterns = [
     path("cart/", api.CartApi.as_view(), name="cart"),
@@ -40,4 +41,13 @@ urlpatterns = [
     path("group-buys/", api.GroupBuyListApi.as_view(), name="group-buy-list"),
     path("group-buys/<int:pk>/", api.GroupBuyDetailApi.as_view(), name="group-buy-detail"),
     path("group-buys/<int:pk>/join/", api.GroupBuyJoinApi.as_view(), name="group-buy-join"),
+    # Settlement (orders/settlement/api.py)
+    path("settlements/", settlement_api.SettlementListApi.as_view(), name="settlement-list"),
+    path("settlements/<int:pk>/", settlement_api.SettlementDetailApi.as_view(), name="settlement-detail"),
+    path("vendors/<slug:slug>/balance/", settlement_api.VendorBalanceApi.as_view(), name="vendor-balance"),
+    path("payouts/", settlement_api.PayoutListApi.as_view(), name="payout-list"),
+    path("payouts/export/", settlement_api.PayoutExportApi.as_view(), name="payout-export"),
+    path("payouts/<int:pk>/paid/", settlement_api.PayoutPaidApi.as_view(), name="payout-paid"),
+    path("payouts/<int:pk>/failed/", settlement_api.PayoutFailedApi.as_view(), name="payout-failed"),
+    path("payout-batches/<int:pk>/csv/", settlement_api.PayoutBatchCsvApi.as_view(), name="payout-batch-csv"),
 ]

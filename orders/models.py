@@ -460,3 +460,23 @@ class ReviewPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"{self.review_id} #{self.position}"
+
+
+# Settlement: the ledger, commission rates, statements and payouts (orders/settlement/models.py).
+from orders.settlement.models import (  # noqa: E402, F401
+    AccountKind,
+    CommissionRate,
+    EntryKind,
+    JournalEntry,
+    LedgerAccount,
+    Payout,
+    PayoutBatch,
+    PayoutEvent,
+    PayoutStatus,
+    Posting,
+    SettledRefund,
+    Settlement,
+    SettlementLine,
+    SettlementStatus,
+    ShopCommission,
+)

@@ -7,6 +7,7 @@ import logging
 from celery import shared_task
 
 from orders.payments.tasks import sandbox_notify  # noqa: F401 - registered for the worker
+from orders.settlement.tasks import run_settlement  # noqa: F401 - registered for the worker
 
 logger = logging.getLogger(__name__)
 

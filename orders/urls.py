@@ -4,6 +4,7 @@
 from django.urls import path
 
 from orders import views, views_addresses, views_group_buys, views_refunds, views_reviews
+from orders.settlement import views as settlement_views
 
 app_name = "orders"
 
@@ -40,4 +41,26 @@ urlpatterns = [
         "accounts/addresses/<int:pk>/default/", views_addresses.address_default_view, name="address_default"
     ),
     path("accounts/addresses/<int:pk>/delete/", views_addresses.address_delete_view, name="address_delete"),
+    # Settlement (orders/settlement/views.py)
+    path("seller/<slug:slug>/settlement/", settlement_views.seller_settlement, name="seller_settlement"),
+    path(
+        "seller/<slug:slug>/settlement/statements/<int:pk>/",
+        settlement_views.seller_statement,
+        name="seller_statement",
+    ),
+    path(
+        "seller/<slug:slug>/settlement/statements/<int:pk>/csv/",
+        settlement_views.seller_statement_csv,
+        name="seller_statement_csv",
+    ),
+    path("bureau/payouts/", settlement_views.payouts_desk, name="payouts_desk"),
+    path("bureau/payouts/export/", settlement_views.payouts_export_view, name="payouts_export"),
+    path(
+        "bureau/payouts/batches/<int:pk>/csv/",
+        settlement_views.payout_batch_csv_view,
+        name="payout_batch_csv",
+    ),
+    path("bureau/payouts/<int:pk>/paid/", settlement_views.payout_paid_view, name="payout_paid"),
+    path("bureau/payouts/<int:pk>/failed/", settlement_views.payout_failed_view, name="payout_failed"),
+    path("bureau/commission/", settlement_views.commission_page, name="commission"),
 ]

@@ -104,6 +104,7 @@ class MeApi(APIView):
                     "shops": shops_of(user),
                     "scope": selectors.user_scope_codes(user=user),
                     "department": user.department.name if user.department else None,
+                    "language": user.language,
                 }
             ).data
         )

@@ -25,6 +25,13 @@ STORED_ROLES = [role for role in Role if role != Role.CONSUMER]
 SCOPED_ROLES = frozenset({Role.INFO_OFFICER, Role.BUREAU})
 
 
+class Language(models.TextChoices):
+    """The language a person reads: emails and text messages to them are written in it."""
+
+    ZH_HANS = "zh-hans", "简体中文"
+    EN = "en", "English"
+
+
 class Department(models.Model):
     """A government department that shares credit records (market regulation, tax, agriculture …)."""
 
@@ -44,6 +51,9 @@ class User(AbstractUser):
     """A person who signs in. Shop membership is per shop (vendors), not a role."""
 
     phone = models.CharField(_("mobile phone"), max_length=11, blank=True, validators=[validate_china_mobile])
+    language = models.CharField(
+        _("language"), max_length=10, choices=Language.choices, default=Language.ZH_HANS
+    )
     department = models.ForeignKey(
         Department,
         verbose_name=_("department"),

@@ -8,9 +8,18 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
-from gansu_mall.accounts.models import SCOPED_ROLES, STORED_ROLES, Department, Role, RoleGrant, User
+from gansu_mall.accounts.models import (
+    SCOPED_ROLES,
+    STORED_ROLES,
+    Department,
+    Language,
+    Role,
+    RoleGrant,
+    User,
+)
 from gansu_mall.accounts.validators import normalize_china_mobile, validate_china_mobile
 from gansu_mall.core.errors import invalid as _invalid
 from gansu_mall.regions.models import Region
@@ -48,10 +57,24 @@ def _clean_identity(*, username: str, email: str, phone: str) -> tuple[str, str,
     return username, email, phone, errors
 
 
-def user_register(*, username: str, password: str, email: str = "", phone: str = "") -> User:
-    """Create a consumer account after checking name, password strength, email and phone."""
+def language_supported(code: str | None) -> str:
+    """The reading language (:class:`Language`) closest to a language code: ``en``/``en-us`` → ``en``,
+    ``zh``/``zh-cn``/``zh-hans`` → ``zh-hans``; anything else (or none) → the default, ``zh-hans``."""
+    code = (code or "").strip().lower().replace("_", "-")
+    if code == Language.EN or code.startswith("en-"):
+        return Language.EN
+    return Language.ZH_HANS
+
+
+def user_register(
+    *, username: str, password: str, email: str = "", phone: str = "", language: str | None = None
+) -> User:
+    """Create a consumer account after checking name, password strength, email and phone. ``language``
+    (the language their emails and text messages are written in) defaults to the active language — the
+    one the person signed up in."""
     username, email, phone, errors = _clean_identity(username=username, email=email, phone=phone)
-    candidate = User(username=username, email=email, phone=phone)
+    language = language_supported(language or translation.get_language())
+    candidate = User(username=username, email=email, phone=phone, language=language)
     try:
         password_validation.validate_password(password or "", user=candidate)
     except ValidationError as exc:
@@ -60,9 +83,20 @@ def user_register(*, username: str, password: str, email: str = "", phone: str =
         raise _invalid(errors)
     try:
         with transaction.atomic():
-            user = User.objects.create_user(username=username, email=email, password=password, phone=phone)
+            user = User.objects.create_user(
+                username=username, email=email, password=password, phone=phone, language=language
+            )
     except IntegrityError as exc:  # a concurrent registration took the name or phone
         raise _invalid({"username": [_("This user name is taken.")]}) from exc
+    return user
+
+
+def user_set_language(*, user: User, language: str) -> User:
+    """Set the language a person's emails and text messages are written in (one of :class:`Language`)."""
+    if language not in Language.values:
+        raise _invalid({"language": [_("Choose one of the offered languages.")]})
+    User.objects.filter(pk=user.pk).update(language=language)
+    user.language = language
     return user
 
 

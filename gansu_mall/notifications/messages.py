@@ -128,6 +128,21 @@ MESSAGES: dict[str, NotificationText] = {
         _("Tasks overdue"), _("{count} tasks have passed their deadline unshipped: {orders}.")
     ),
     "order_delivered": NotificationText(_("Order delivered"), _("Order {number} has been delivered.")),
+    # Settlement: {shop}, {period}, {net}; payouts: {number}, {amount}, {reason}
+    "settlement_issued": NotificationText(
+        _("New statement"), _("The statement of “{shop}” for {period} is ready: net ¥{net}.")
+    ),
+    "payout_held": NotificationText(
+        _("Payout held"),
+        _("Payout {number} (¥{amount}) of “{shop}” is held while the shop is on the credit black list."),
+    ),
+    "payout_paid": NotificationText(
+        _("Payout paid"), _("Payout {number} of ¥{amount} to “{shop}” was paid.")
+    ),
+    "payout_failed": NotificationText(
+        _("Payout failed"),
+        _("Payout {number} of ¥{amount} to “{shop}” failed: {reason}. The money is available again."),
+    ),
 }
 
 

@@ -26,6 +26,7 @@ from catalog.services import stock_release, stock_sell
 from orders.models import Order, OrderItem, OrderStatus, Payment, PaymentNotification, PaymentStatus
 from orders.services.fulfillment import hub_enqueue
 from orders.services.orders import notify_buyer, notify_shop, order_transition, stock_lines
+from orders.settlement.ledger import ledger_post_payment
 
 logger = logging.getLogger(__name__)
 PAID_STATUSES = {"TRADE_SUCCESS", "TRADE_FINISHED"}
@@ -46,7 +47,10 @@ def payment_mark_paid(*, payment_id: int, provider: str, trade_no: str) -> str:
 
             payment.provider, payment.provider_trade_no = provider, trade_no[:64]
             payment.save(update_fields=["provider", "provider_trade_no"])
-            payment_refund_late(order_ids=list(payment.orders.values_list("pk", flat=True)))
+            refunds = payment_refund_late(order_ids=list(payment.orders.values_list("pk", flat=True)))
+            # The money was captured all the same: it reaches the shops' pending payable, which the refunds
+            # (executed after commit) take out again.
+            ledger_post_payment(payment=payment, orders=[refund.order for refund in refunds])
             return "late"
         payment.status = PaymentStatus.PAID
         payment.provider = provider
@@ -70,6 +74,7 @@ def payment_mark_paid(*, payment_id: int, provider: str, trade_no: str) -> str:
             else:
                 hub_enqueue(order=order)
                 notify_shop(order, "order_paid_shop")
+        ledger_post_payment(payment=payment, orders=orders)  # the money captured, in the same transaction
     return "paid"
 
 

@@ -37,6 +37,7 @@ from orders.errors import OrderErrorCode
 from orders.models import Order, OrderStatus, Refund, RefundEvent, RefundKind, RefundStatus
 from orders.services.fulfillment import hub_task_withdraw
 from orders.services.orders import order_transition, shop_staff, stock_lines
+from orders.settlement.ledger import ledger_post_refund
 
 logger = logging.getLogger(__name__)
 R = RefundStatus
@@ -342,6 +343,7 @@ def refund_execute(*, refund_id: int) -> bool:
         if refund.status != R.APPROVED:
             return False
         _transition(refund, R.REFUNDED, None, gettext_noop("money returned through the payment gateway"))
+        ledger_post_refund(refund=refund)  # the money leaves the shop's payable, in the same transaction
         _notify(refund, "refund_done", shop=False)
     return True
 

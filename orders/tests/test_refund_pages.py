@@ -16,9 +16,9 @@ from orders.models import Order, OrderStatus, Refund, RefundEvent, SandboxRefund
 from orders.services.addresses import AddressInput
 from orders.services.checkout import CheckoutLine, checkout
 from orders.services.orders import order_ship
-from orders.services.payments import payment_mark_paid
 from orders.services.refunds import refund_approve, refund_escalate, refund_reject, refund_request
 from orders.tests.conftest import ADDRESS
+from orders.tests.helpers import paid_order
 
 pytestmark = pytest.mark.django_db
 
@@ -27,30 +27,8 @@ def html(response) -> str:
     return response.content.decode()
 
 
-def paid_order(buyer, sku, quantity=2, key="k"):
-    """A paid order (the gateway knows the trade, so that refunds can be returned through it)."""
-    result = checkout(
-        buyer=buyer,
-        address=AddressInput(**ADDRESS),
-        lines=[CheckoutLine(sku_id=sku.pk, quantity=quantity)],
-        note="",
-        idempotency_key=key,
-        fingerprint=key,
-    )
-    payment = result.payment
-    SandboxTrade.objects.create(
-        out_trade_no=payment.number,
-        trade_no=f"T-{key}",
-        total_amount=payment.amount,
-        status="TRADE_SUCCESS",
-        paid_at=timezone.now(),
-    )
-    payment_mark_paid(payment_id=payment.pk, provider="alipay", trade_no=f"T-{key}")
-    return Order.objects.get(pk=result.orders[0].pk)
-
-
 def shipped_order(buyer, sku, owner, quantity=2, key="k"):
-    order = paid_order(buyer, sku, quantity, key)
+    order = paid_order(buyer, sku, quantity=quantity, key=key)
     # Every parcel has its own tracking number (a number is never used twice).
     order_ship(order=order, actor=owner, carrier="sf", tracking_number=f"SF{order.pk:013d}")
     return Order.objects.get(pk=order.pk)
@@ -90,7 +68,7 @@ def field_error(page: str, name: str) -> str:
 def test_before_shipping_the_buyer_cancels_and_gets_everything_back(
     client, buyer, walnuts, gateway, django_capture_on_commit_callbacks
 ):
-    order = paid_order(buyer, walnuts)  # 2 × 39.90 + 10.00 shipping
+    order = paid_order(buyer, walnuts, quantity=2)  # 2 × 39.90 + 10.00 shipping
     client.force_login(buyer)
     page = html(client.get(f"/orders/{order.pk}/?lang=en"))
     assert 'data-testid="refund-form"' in page
@@ -644,7 +622,7 @@ def test_return_and_refund_on_the_pages(
 def test_system_notes_follow_the_page_language(
     client, buyer, walnuts, gateway, django_capture_on_commit_callbacks
 ):
-    order = paid_order(buyer, walnuts)
+    order = paid_order(buyer, walnuts, quantity=2)
     with django_capture_on_commit_callbacks(execute=True):
         refund_request(order=order, buyer=buyer, reason="不要了")
     client.force_login(buyer)

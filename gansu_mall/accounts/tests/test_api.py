@@ -195,6 +195,7 @@ def test_me_lists_roles_and_shops(client_for, django_assert_max_num_queries):
         "shops": [],
         "scope": ["621221"],
         "department": None,
+        "language": "zh-hans",
     }
 
 

@@ -12,8 +12,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from catalog.demo import seed_demo_catalog
 from gansu_mall.accounts.demo import DEMO_ACCOUNTS, seed_demo_accounts
+from gansu_mall.notifications.demo import seed_demo_notifications
 from logistics.demo import seed_demo_hub
 from orders.demo import seed_demo_orders
+from orders.settlement.demo import seed_demo_settlement
 from vendors.demo import DEMO_SHOPS, seed_demo_vendors
 
 
@@ -34,6 +36,8 @@ class Command(BaseCommand):
                 f"Demo accounts: {len(DEMO_ACCOUNTS)} ({created} new). Password: {settings.DEMO_PASSWORD}"
             )
         )
+        preferences = seed_demo_notifications()
+        self.stdout.write(self.style.SUCCESS(f"Demo notification settings: {preferences} new."))
         shops = seed_demo_vendors()
         self.stdout.write(
             self.style.SUCCESS(f"Demo shops and applications: {len(DEMO_SHOPS)} ({shops} new).")
@@ -46,5 +50,12 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo hub (LZXQ): {hub.consignments} consignments and {hub.tasks} fulfillment tasks new."
+            )
+        )
+        settled = seed_demo_settlement()  # after the orders and the hub: it settles what they completed
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo settlement: {settled.rates} commission rates, {settled.statements} statements, "
+                f"{settled.batches} payout batch new."
             )
         )
