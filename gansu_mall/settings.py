@@ -271,6 +271,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.settlement.tasks.run_settlement",
         "schedule": crontab(hour=4, minute=0),
     },
+    "credit-nightly": {  # every credit subject's score again: records expire with the calendar
+        "task": "credit.tasks.credit_scores_nightly",
+        "schedule": crontab(hour=2, minute=15),
+    },
     "relay-notifications": {  # the outbox: what the broker missed, and the retries of transient errors
         "task": "gansu_mall.notifications.tasks.relay_notifications",
         "schedule": timedelta(seconds=ENV.int("NOTIFICATION_RELAY_SECONDS", 30)),
@@ -517,6 +521,12 @@ IDENTITY_HASH_KEY = ENV.str("IDENTITY_HASH_KEY")
 PRIVATE_MEDIA_ROOT = Path(ENV.str("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
 IMAGE_UPLOAD_MAX_BYTES = ENV.int("IMAGE_UPLOAD_MAX_BYTES", 8 * 1024 * 1024)
 IMAGE_MAX_PIXELS = ENV.int("IMAGE_MAX_PIXELS", 40_000_000)
+
+# --- Credit information (credit/) -----------------------------------------------------------------
+# Years after which a negative record stops counting, by severity 1, 2, 3 (unless the record says otherwise),
+# and the months a negative record must stand before the bureau may mark it repaired (credit repair).
+CREDIT_NEGATIVE_EXPIRY_YEARS = [int(y) for y in ENV.list("CREDIT_NEGATIVE_EXPIRY_YEARS", ["1", "3", "5"])]
+CREDIT_REPAIR_MIN_MONTHS = [int(m) for m in ENV.list("CREDIT_REPAIR_MIN_MONTHS", ["3", "12", "36"])]
 
 # --- The platform ---------------------------------------------------------------------------------
 SITE_NAME = "甘肃馆 Gansu Pavilion"

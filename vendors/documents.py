@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import mimetypes
-
-from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
+from gansu_mall.core.storage import private_file_response
 from vendors import selectors
 from vendors.models import Qualification, StaffRole
-
-
-def _serve(file: FieldFile) -> HttpResponse:
-    if not file or not file.name or not file.storage.exists(file.name):
-        raise Http404
-    content_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-    response = FileResponse(file.storage.open(file.name, "rb"), content_type=content_type)
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Disposition"] = "inline"
-    return response
 
 
 def application_licence(request: HttpRequest, pk: int) -> HttpResponse:
@@ -30,7 +17,7 @@ def application_licence(request: HttpRequest, pk: int) -> HttpResponse:
     application = selectors.application_get_for_user(user=request.user, application_id=pk)
     if application.applicant_id != request.user.pk and not selectors.is_bureau(request.user):
         raise Http404
-    return _serve(application.license_image)
+    return private_file_response(application.license_image)
 
 
 def vendor_licence(request: HttpRequest, slug: str) -> HttpResponse:
@@ -41,7 +28,7 @@ def vendor_licence(request: HttpRequest, slug: str) -> HttpResponse:
         vendor = selectors.vendor_get_for_bureau(user=request.user, slug=slug)
     else:
         vendor, _role = selectors.vendor_get_for_staff(user=request.user, slug=slug, roles=(StaffRole.OWNER,))
-    return _serve(vendor.license_image)
+    return private_file_response(vendor.license_image)
 
 
 def qualification_document(request: HttpRequest, pk: int) -> HttpResponse:
@@ -55,4 +42,4 @@ def qualification_document(request: HttpRequest, pk: int) -> HttpResponse:
         selectors.vendor_get_for_staff(
             user=request.user, slug=qualification.vendor.slug, roles=(StaffRole.OWNER, StaffRole.MANAGER)
         )
-    return _serve(qualification.document)
+    return private_file_response(qualification.document)

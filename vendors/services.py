@@ -20,7 +20,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from pypinyin import lazy_pinyin
 
-from credit.selectors import subject_blacklist_status
+from credit.selectors import subject_blacklist_status, subject_score_get
 from gansu_mall.accounts.models import Role, User
 from gansu_mall.accounts.selectors import user_region_scope
 from gansu_mall.accounts.validators import normalize_china_mobile
@@ -420,6 +420,12 @@ def _unique_slug(name: str) -> str:
     return slug
 
 
+def _credit_grade_of(identity_hash: str) -> str:
+    """A new shop starts with its legal identity's grade in the credit registry (blank: unrated)."""
+    score = subject_score_get(identity_hash=identity_hash)
+    return score.grade if score else ""
+
+
 def application_approve(*, application: VendorApplication, actor: User) -> VendorApplication:
     """Open the shop: refused for an identity on the credit black list (409 blacklisted)."""
     _require_provincial(actor)
@@ -449,6 +455,7 @@ def application_approve(*, application: VendorApplication, actor: User) -> Vendo
             uscc=locked.uscc,
             id_number=locked.id_number,
             identity_hash=locked.identity_hash,
+            credit_grade=_credit_grade_of(locked.identity_hash),
             county_id=locked.county_id,
             contact_phone=locked.contact_phone,
             story=locked.description,
@@ -780,3 +787,34 @@ def qualification_revoke(*, qualification: Qualification, actor: User, reason: s
 def vendor_rating_set(*, vendor_id: int, rating: object, count: int) -> None:
     """The orders app reports a shop's rating after each review of its order items."""
     Vendor.objects.filter(pk=vendor_id).update(rating=rating, rating_count=count)
+
+
+# --- Credit ---------------------------------------------------------------------------------------
+
+
+def vendor_credit_follow(
+    *, identity_hash: str, grade: str, black_listed: bool, reason: str, actor: User | None
+) -> list[int]:
+    """The shops of a legal identity take its credit grade (vendors.tasks.vendors_follow_credit calls this).
+
+    A black-listed identity's active shop is suspended, which hides it and its products from the
+    storefront (the storefront shows active shops only), with the user whose credit write listed it as the
+    actor. Without such a user (the nightly run) the shop is left for the bureau to suspend by hand.
+    Reinstatement is the bureau's decision, never automatic. Returns the ids of shops whose grade changed.
+    """
+    changed: list[int] = []
+    with transaction.atomic():
+        shops = (
+            Vendor.objects.select_for_update()
+            .filter(identity_hash=identity_hash)
+            .exclude(status=VendorStatus.CLOSED)
+            .order_by("pk")
+        )
+        for vendor in shops:
+            if vendor.credit_grade != grade:
+                vendor.credit_grade = grade
+                vendor.save(update_fields=["credit_grade", "updated_at"])
+                changed.append(vendor.pk)
+            if black_listed and actor is not None and vendor.status == VendorStatus.ACTIVE:
+                _vendor_transition(vendor=vendor, action="suspend", actor=actor, reason=reason)
+    return changed

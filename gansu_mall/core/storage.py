@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import mimetypes
 import os
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404, HttpResponse
 
 
 class PrivateStorage(FileSystemStorage):
@@ -32,3 +35,16 @@ _private = PrivateStorage()
 def private_storage() -> PrivateStorage:
     """Callable for FileField(storage=...), so migrations do not record a path."""
     return _private
+
+
+def private_file_response(file: FieldFile) -> HttpResponse:
+    """A private document (licence, evidence) for a caller already checked: inline, never cached, its type
+    not sniffed; 404 when the file is missing."""
+    if not file or not file.name or not file.storage.exists(file.name):
+        raise Http404
+    content_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+    response = FileResponse(file.storage.open(file.name, "rb"), content_type=content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = "inline"
+    return response

@@ -334,6 +334,41 @@ def test_payouts_of_a_blacklisted_shop_are_held_until_it_leaves_the_list(
     assert payouts_export(actor=bureau) is not None
 
 
+def test_a_real_black_list_record_holds_the_payout_and_its_revocation_releases_it(
+    buyer, walnuts, walnut_owner, walnut_shop, bank_account, bureau, django_capture_on_commit_callbacks
+):
+    """No mock: a court-enforcement record in the credit registry puts the shop's identity on the black
+    list, which holds its payout; revoking the record takes it off and releases the payout."""
+    from credit.services import RecordInput, record_create, record_revoke
+
+    completed_order(buyer, walnuts, walnut_owner, key="a", completed_at=days_ago(8))
+    court = UserFactory(username="court", roles=["department"], roles__department="甘肃省高级人民法院")
+    court.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        record = record_create(
+            actor=court,
+            data=RecordInput(
+                subject_code=walnut_shop.uscc,
+                polarity="negative",
+                category="court_enforcement",
+                severity=3,
+                title="拒不履行生效判决",
+                occurred_on=timezone.localdate() - timedelta(days=30),
+                legal_basis="《民事诉讼法》",
+                public=True,
+            ),
+        )
+    settlement_run(as_of=timezone.localdate())
+    payout = Payout.objects.get()
+    assert (payout.status, Settlement.objects.get().status) == ("held", "payout_held")
+    assert payouts_export(actor=bureau) is None
+    with django_capture_on_commit_callbacks(execute=True):
+        record_revoke(record=record, actor=bureau, reason="判决已履行")
+    report = payouts_release_held()
+    assert (report.released, report.still_held) == (1, 0)
+    assert Payout.objects.get().status == "pending"
+
+
 def test_a_shop_listed_after_its_payout_opened_is_held_at_export(settled, bank_account, bureau):
     listed = ListStatus(listed=True, reasons=["serious_violation"])
     with mock.patch("orders.settlement.payouts.subject_blacklist_status", return_value=listed):

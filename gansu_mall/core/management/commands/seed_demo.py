@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from catalog.demo import seed_demo_catalog
+from credit.demo import seed_demo_credit
 from gansu_mall.accounts.demo import DEMO_ACCOUNTS, seed_demo_accounts
 from gansu_mall.notifications.demo import seed_demo_notifications
 from logistics.demo import seed_demo_hub
@@ -59,3 +60,5 @@ class Command(BaseCommand):
                 f"{settled.batches} payout batch new."
             )
         )
+        credit = seed_demo_credit()  # last: the shops' grades and their products' popularity follow
+        self.stdout.write(self.style.SUCCESS(f"Demo credit records: {credit} new."))
