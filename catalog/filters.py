@@ -8,10 +8,10 @@ import django_filters
 from django.db.models import F, QuerySet
 
 from catalog.models import Product, Storage
+from catalog.reference import reference
 from catalog.search import search_products
 from catalog.selectors import category_with_descendants
 from gansu_mall.core.api.filtering import LeanFilterSet
-from gansu_mall.regions.selectors import region_children
 from vendors.models import CreditGrade
 
 
@@ -66,7 +66,7 @@ class ProductFilter(LeanFilterSet):
     def filter_prefecture(self, queryset: QuerySet[Product], name: str, value: str) -> QuerySet[Product]:
         """The prefecture's counties as a list: one index condition rather than a join, which the planner
         would run once per county."""
-        codes = list(region_children(parent_code=value).values_list("code", flat=True))
+        codes = sorted(code for code, prefecture in reference().prefecture_of.items() if prefecture == value)
         return queryset.filter(origin_county_id__in=codes)
 
     def filter_min_grade(self, queryset: QuerySet[Product], name: str, value: str) -> QuerySet[Product]:

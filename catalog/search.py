@@ -32,7 +32,8 @@ from django.db.models.expressions import RawSQL
 from django.db.models.sql.where import AND
 from pypinyin import Style, lazy_pinyin, load_phrases_dict
 
-from catalog.models import Product, Synonym
+from catalog.models import Product
+from catalog.reference import reference
 from gansu_mall.core.api.pagination import COUNT_CACHE_MIN, COUNT_CACHE_SECONDS, cached_count
 
 # Place names whose reading pypinyin gets wrong out of context (the same fixes as regions/data).
@@ -51,7 +52,7 @@ ASCII_WORD = re.compile(r"^[a-z0-9]+$")
 
 
 def synonym_map() -> dict[str, str]:
-    return dict(Synonym.objects.values_list("term", "canonical"))
+    return dict(reference().synonyms)
 
 
 def _pinyin(word: str) -> list[str]:

@@ -10,6 +10,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from catalog.models import Category, Product, ProductImage, ProductStatus, Sku
+from catalog.reference import reference
 from gansu_mall.accounts.models import User
 from vendors.models import VendorStatus
 from vendors.selectors import vendor_get_for_staff
@@ -20,19 +21,8 @@ def categories() -> QuerySet[Category]:
 
 
 def category_with_descendants(*, slug: str) -> list[int]:
-    """Ids of the category and every category below it (one query: the whole tree is a few dozen rows)."""
-    rows = list(Category.objects.values_list("id", "slug", "parent_id"))
-    children: dict[int | None, list[int]] = {}
-    for pk, _slug, parent in rows:
-        children.setdefault(parent, []).append(pk)
-    ids = [pk for pk, row_slug, _parent in rows if row_slug == slug]
-    frontier = list(ids)
-    for _depth in range(10):  # the tree is shallow; the bound guards against a cycle made in the admin
-        frontier = [child for pk in frontier for child in children.get(pk, [])]
-        if not frontier:
-            break
-        ids.extend(frontier)
-    return ids
+    """Ids of the category and every category below it (from the cached tree: catalog.reference)."""
+    return reference().descendants(slug)
 
 
 def category_qualification(*, category: Category) -> str:

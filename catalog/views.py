@@ -21,7 +21,8 @@ from catalog import bulk, selectors, services, trace
 from catalog.filters import ProductFilter
 from catalog.forms import ProductDetailsForm, ProductForm, SkuFormSet, SkuStockForm, SynonymForm
 from catalog.images import MAX_IMAGES, product_image_add, product_image_move
-from catalog.models import Batch, Category, Sku, Storage, Synonym
+from catalog.models import Batch, Sku, Storage, Synonym
+from catalog.reference import reference
 from catalog.search import search_tiers
 from gansu_mall.accounts.models import Role
 from gansu_mall.accounts.permissions import role_required
@@ -35,7 +36,6 @@ from gansu_mall.core.api.pagination import (
 from gansu_mall.core.cache import public_cache
 from gansu_mall.core.errors import ApplicationError
 from gansu_mall.core.forms import add_service_errors
-from gansu_mall.regions.models import Region
 from orders.views_group_buys import product_group_buys
 from orders.views_reviews import product_reviews
 from vendors.selectors import vendor_get_for_staff
@@ -54,7 +54,7 @@ def _facets(results: Any) -> Facets:
     of the first relevance tier, all from one grouped query: the page needs no count query of its own
     (cached like large counts: a minute, when there are COUNT_CACHE_MIN results or more)."""
     tiers = "relevance" in results.query.annotations
-    fields = ["category_id", "origin_county__parent_id", *(["relevance"] if tiers else [])]
+    fields = ["category_id", "origin_county_id", *(["relevance"] if tiers else [])]
     grouped = results.order_by().values_list(*fields).annotate(n=Count("id"))
     try:
         sql, sql_params = grouped.query.sql_with_params()
@@ -64,24 +64,13 @@ def _facets(results: Any) -> Facets:
     cached = cache.get(key)
     if cached is not None:
         return cached
-    parent_of: dict[int, int | None] = {}
-    slug_of: dict[int, str] = {}
-    for pk, parent_id, slug in Category.objects.values_list("pk", "parent_id", "slug"):
-        parent_of[pk], slug_of[pk] = parent_id, slug
-
-    def root(pk: int) -> str:
-        for _depth in range(10):  # the tree is shallow; the bound guards against a cycle made in the admin
-            parent = parent_of.get(pk)
-            if parent is None:
-                break
-            pk = parent
-        return slug_of[pk]
-
-    top_of = {pk: root(pk) for pk in slug_of}
+    ref = reference()
+    top_of = ref.top_slug_of()
     by_category: dict[str, int] = {}
     by_prefecture: dict[str, int] = {}
     total = first_tier = 0
-    for category_id, prefecture, *relevance, n in grouped:
+    for category_id, county, *relevance, n in grouped:  # by county: the prefecture from the reference
+        prefecture = ref.prefecture_of.get(county, "")
         by_category[top_of[category_id]] = by_category.get(top_of[category_id], 0) + n
         by_prefecture[prefecture] = by_prefecture.get(prefecture, 0) + n
         total += n
@@ -125,8 +114,8 @@ def search(request: HttpRequest) -> HttpResponse:
     paginator.count = facets.total  # type: ignore[misc]  # known from the facets: no count query
     page = paginator.get_page(request.GET.get("page"))
     by_category, by_prefecture = facets.by_category, facets.by_prefecture
-    top_categories = list(Category.objects.filter(parent__isnull=True).order_by("position"))
-    prefectures = list(Region.objects.filter(parent_id="620000").order_by("code"))
+    top_categories = reference().top_categories()
+    prefectures = reference().prefectures
     context: dict[str, Any] = {
         "q": request.GET.get("q", ""),
         "page": page,

@@ -217,3 +217,5 @@ def test_every_sort_option_has_its_index():
     assert "rating, id" in indexes["product_status_rating"]  # ASC NULLS LAST is PostgreSQL's default
     assert "price, id" in indexes["product_status_price"]
     assert "created_at DESC, id DESC" in indexes["product_status_created"]
+    for name in ("price", "price_desc", "rating", "rating_desc", "created", "sales"):
+        assert indexes[f"product_status_{name}"].endswith("INCLUDE (vendor_id)")  # pages read off the index
