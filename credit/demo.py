@@ -9,12 +9,13 @@ and products exist, so their grades and the products' popularity follow at once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from credit import services
+from credit.behaviour import MonthFigures
 from credit.identity import identity_hash, uscc_check
 from credit.models import CreditObjection, CreditRecord, CreditSubject
 from credit.tasks import subject_score_refresh
@@ -140,12 +141,52 @@ DEMO_RECORDS: tuple[DemoRecord, ...] = (
 )
 
 
+# Last month's platform behaviour of two demo shops (illustrative figures: the demo's own orders are all of
+# this month, and credit cannot read orders; ``manage.py credit_platform_behaviour`` computes real ones).
+# The walnut co-operative earns a positive record; the herb company's month is in between: no record.
+DEMO_BEHAVIOUR: tuple[tuple[str, MonthFigures], ...] = (
+    (
+        COOP,
+        MonthFigures(
+            orders_paid=32,
+            orders_due=31,
+            shipped_on_time=31,
+            refunds=1,
+            disputes=0,
+            review_count=12,
+            review_total=57,
+        ),
+    ),
+    (
+        TRADE,
+        MonthFigures(orders_paid=24, orders_due=24, shipped_on_time=23, review_count=5, review_total=23),
+    ),
+    (
+        HERBS,
+        MonthFigures(
+            orders_paid=18,
+            orders_due=17,
+            shipped_on_time=15,
+            refunds=2,
+            disputes=1,
+            review_count=6,
+            review_total=26,
+        ),
+    ),
+)
+
+
+def _last_month(today: date) -> date:
+    first = today.replace(day=1)
+    return (first - timedelta(days=1)).replace(day=1)
+
+
 def _code(body: str) -> str:
     return body + uscc_check(body)
 
 
 def seed_demo_credit() -> int:
-    """Create what is missing; returns how many records were new.
+    """Create what is missing; returns how many records were new (with last month's platform behaviour).
 
     Market regulation writes through its own account (demo_department); the tax and agriculture
     departments' records are entered by the bureau on their behalf (they have no demo account).
@@ -183,6 +224,13 @@ def seed_demo_credit() -> int:
             if demo.body == TRADE and demo.category == "administrative_penalty":
                 services.record_repair(record=record, actor=bureau, today=today)
         _open_objection()
+        month = _last_month(today)
+        for body, figures in DEMO_BEHAVIOUR:
+            code = _code(body)
+            outcome = services.platform_behaviour_record(
+                identity_hash=identity_hash(code), month=month, figures=figures, subject_code=code
+            )
+            created += outcome.created
     for subject_id in CreditSubject.objects.order_by("pk").values_list("pk", flat=True):
         subject_score_refresh(subject_id)  # now, whether or not Celery runs: shops follow their grade
     return created

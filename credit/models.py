@@ -89,7 +89,13 @@ class CreditRecord(models.Model):
         _("status"), max_length=10, choices=RecordStatus.choices, default=RecordStatus.ACTIVE
     )
     repaired_at = models.DateTimeField(_("repaired at"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # None: written by the platform itself (the monthly platform-behaviour records).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Platform-behaviour records: the calendar month (its first day) and the figures the record was made of.
+    period = models.DateField(_("month"), null=True, blank=True)
+    figures = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -106,6 +112,12 @@ class CreditRecord(models.Model):
             models.CheckConstraint(
                 condition=Q(repaired_at__isnull=True) | Q(polarity="negative"),
                 name="credit_repair_negative_only",
+            ),
+            # At most one platform-behaviour record per subject and month: the monthly run is idempotent.
+            models.UniqueConstraint(
+                fields=["subject", "period"],
+                condition=Q(category="platform_behaviour", period__isnull=False),
+                name="credit_one_behaviour_record_per_month",
             ),
         ]
         indexes = [models.Index(fields=["department", "-occurred_on"]), models.Index(fields=["category"])]

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from credit.identity import identity_hash, normalize
 from credit.models import (
+    Category,
     CreditObjection,
     CreditRecord,
     CreditScore,
@@ -168,6 +169,20 @@ def subject_records_for_owner(*, identity_hash: str) -> QuerySet[CreditRecord]:
         .filter(subject__identity_hash=identity_hash)
         .prefetch_related("objections")
         .order_by("-occurred_on", "-id")
+    )
+
+
+def subject_behaviour_months(*, identity_hash: str, months: int = 6) -> list[CreditRecord]:
+    """The identity's latest monthly platform-behaviour records (public, unrevoked), newest month first:
+    one query. Their ``figures`` are what the public credit page shows."""
+    return list(
+        CreditRecord.objects.filter(
+            subject__identity_hash=identity_hash,
+            category=Category.PLATFORM_BEHAVIOUR,
+            period__isnull=False,
+            public=True,
+            status=RecordStatus.ACTIVE,
+        ).order_by("-period", "-id")[:months]
     )
 
 

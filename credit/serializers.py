@@ -35,6 +35,8 @@ class CreditRecordSerializer(serializers.ModelSerializer):
             "status",
             "repaired_at",
             "has_evidence",
+            "period",
+            "figures",
             "created_at",
         ]
 
@@ -62,6 +64,8 @@ class CreditPublicRecordSerializer(serializers.ModelSerializer):
             "legal_basis",
             "department",
             "repaired",
+            "period",
+            "figures",
         ]
 
     def get_department(self, obj: CreditRecord) -> str | None:

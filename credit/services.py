@@ -15,7 +15,7 @@ import csv
 import io
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import partial
 from typing import Any
 
@@ -24,10 +24,11 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
+from credit.behaviour import POSITIVE_MONTHS, MonthFigures, describe, judge
 from credit.errors import CreditErrorCode
 from credit.identity import Identity, parse_identity
 from credit.models import (
@@ -600,6 +601,97 @@ def objection_resolve(
     return locked
 
 
+# --- Platform behaviour ---------------------------------------------------------------------------
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+@dataclass(frozen=True)
+class BehaviourOutcome:
+    record: CreditRecord | None  # the month's record (new or already there), None when none is earned
+    created: bool
+
+
+def platform_behaviour_record(
+    *,
+    identity_hash: str,
+    month: date,
+    figures: MonthFigures,
+    subject_code: str = "",
+    subject_name: str = "",
+) -> BehaviourOutcome:
+    """A shop's month on the platform becomes at most one ``platform_behaviour`` record of its identity.
+    ``month``: any day of the month.
+
+    The table of ``credit.behaviour`` decides: positive, negative (severity 1 or 2), or nothing (None). The
+    platform is the source (no department, no user), the record is public, its title and legal basis name
+    the figures, and the figures themselves are kept on the record (``figures``, ``period``). Idempotent:
+    when the identity already has a record for that month, that record is returned and nothing changes
+    (a unique constraint backs the check made under the subject's lock). A subject is created for an
+    identity the registry does not know yet, from ``subject_code`` (the USCC or ID number, which must hash
+    to ``identity_hash``). Audited; the score is recomputed after commit.
+    """
+    month = month_start(month)
+    verdict = judge(figures)
+    existing = CreditRecord.objects.filter(
+        subject__identity_hash=identity_hash, category=Category.PLATFORM_BEHAVIOUR, period=month
+    ).first()
+    if existing is not None or verdict is None:
+        return BehaviourOutcome(record=existing, created=False)
+    identity = parse_identity(subject_code) if subject_code else None
+    if identity is not None and identity.hash != identity_hash:
+        raise ValueError("subject_code does not belong to identity_hash")
+    end = _add_months(month, 1)
+    occurred_on = end - timedelta(days=1)  # the month's last day
+    if verdict.polarity == Polarity.POSITIVE:
+        expires_on = _add_months(month, 1 + POSITIVE_MONTHS)
+    else:
+        expires_on = default_expiry(occurred_on=occurred_on, severity=verdict.severity)
+    with translation.override(settings.LANGUAGE_CODE):
+        title, legal_basis = describe(figures, verdict, month=month)
+    with transaction.atomic():
+        if identity is not None:
+            subject = _subject_for(identity, subject_name)
+        else:
+            found = CreditSubject.objects.filter(identity_hash=identity_hash).first()
+            if found is None:  # an identity the registry cannot create without its code
+                return BehaviourOutcome(record=None, created=False)
+            subject = found
+        subject = CreditSubject.objects.select_for_update().get(pk=subject.pk)
+        existing = CreditRecord.objects.filter(
+            subject=subject, category=Category.PLATFORM_BEHAVIOUR, period=month
+        ).first()
+        if existing is not None:
+            return BehaviourOutcome(record=existing, created=False)
+        record = CreditRecord.objects.create(
+            subject=subject,
+            polarity=verdict.polarity,
+            category=Category.PLATFORM_BEHAVIOUR,
+            severity=verdict.severity,
+            title=title,
+            occurred_on=occurred_on,
+            expires_on=expires_on,
+            legal_basis=legal_basis,
+            department=None,
+            public=True,
+            created_by=None,
+            period=month,
+            figures=figures.as_json() | {"rules": verdict.rules},
+        )
+        _audit(
+            actor=None,
+            action="record_created",
+            obj=record,
+            subject_id=subject.pk,
+            before=None,
+            after=record_snapshot(record) | {"period": month.isoformat(), "figures": record.figures},
+        )
+    _refresh_after_commit(subject.pk, None)
+    return BehaviourOutcome(record=record, created=True)
+
+
 # --- Scores ---------------------------------------------------------------------------------------
 
 
@@ -657,12 +749,14 @@ def _score_snapshot(score: CreditScore) -> dict[str, Any]:
 
 
 __all__ = [
+    "BehaviourOutcome",
     "IMPORT_COLUMNS",
     "ImportRowReport",
     "RecordInput",
     "default_expiry",
     "objection_create",
     "objection_resolve",
+    "platform_behaviour_record",
     "record_create",
     "record_repair",
     "record_revoke",

@@ -63,6 +63,32 @@ def _reasons(reasons: list[dict[str, Any]], wanted: str) -> list[str]:
     return [str(RULE_LABELS.get(r["rule"], r["rule"])) for r in reasons if r.get("list") == wanted]
 
 
+def _behaviour_rows(records: list[CreditRecord]) -> list[dict[str, Any]]:
+    """The figures of the monthly platform-behaviour records, as the credit page's table shows them."""
+    rows = []
+    for record in records:
+        figures = record.figures or {}
+        rows.append(
+            {
+                "month": record.period,
+                "record": record,
+                "orders_paid": figures.get("orders_paid", 0),
+                "orders_due": figures.get("orders_due", 0),
+                "shipped_on_time": figures.get("shipped_on_time", 0),
+                "on_time_percent": figures.get("on_time_percent"),
+                "shop_cancellations": figures.get("shop_cancellations", 0),
+                "refunds": figures.get("refunds", 0),
+                "refund_percent": figures.get("refund_percent"),
+                "disputes": figures.get("disputes", 0),
+                "dispute_percent": figures.get("dispute_percent"),
+                "upheld_complaints": figures.get("upheld_complaints", 0),
+                "review_count": figures.get("review_count", 0),
+                "review_average": figures.get("review_average"),
+            }
+        )
+    return rows
+
+
 def vendor_page(request: HttpRequest, slug: str) -> HttpResponse:
     """/credit/<slug>/: grade, score and its components, the list badges with their rule, public records;
     the owner also sees every record about the shop's identity and may object to one."""
@@ -100,6 +126,7 @@ def vendor_page(request: HttpRequest, slug: str) -> HttpResponse:
         "black_reasons": _reasons(credit.reasons, "black"),
         "red_reasons": _reasons(credit.reasons, "red"),
         "records": list(credit.records),
+        "behaviour": _behaviour_rows(selectors.subject_behaviour_months(identity_hash=vendor.identity_hash)),
         "is_owner": is_owner,
         "own_records": list(selectors.subject_records_for_owner(identity_hash=vendor.identity_hash))
         if is_owner

@@ -275,6 +275,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "credit.tasks.credit_scores_nightly",
         "schedule": crontab(hour=2, minute=15),
     },
+    "credit-platform-behaviour": {  # last month's platform-behaviour records of the shops' identities
+        "task": "orders.tasks.credit_platform_behaviour",
+        "schedule": crontab(day_of_month=2, hour=2, minute=30),
+    },
     "relay-notifications": {  # the outbox: what the broker missed, and the retries of transient errors
         "task": "gansu_mall.notifications.tasks.relay_notifications",
         "schedule": timedelta(seconds=ENV.int("NOTIFICATION_RELAY_SECONDS", 30)),
@@ -527,6 +531,9 @@ IMAGE_MAX_PIXELS = ENV.int("IMAGE_MAX_PIXELS", 40_000_000)
 # and the months a negative record must stand before the bureau may mark it repaired (credit repair).
 CREDIT_NEGATIVE_EXPIRY_YEARS = [int(y) for y in ENV.list("CREDIT_NEGATIVE_EXPIRY_YEARS", ["1", "3", "5"])]
 CREDIT_REPAIR_MIN_MONTHS = [int(m) for m in ENV.list("CREDIT_REPAIR_MIN_MONTHS", ["3", "12", "36"])]
+# Platform behaviour (credit/behaviour.py): a shop that ships its orders itself ships within this many hours
+# of payment (hub orders: their fulfillment task's deadline).
+CREDIT_SHIP_WITHIN_HOURS = ENV.int("CREDIT_SHIP_WITHIN_HOURS", 48)
 
 # --- The platform ---------------------------------------------------------------------------------
 SITE_NAME = "甘肃馆 Gansu Pavilion"

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Min, Prefetch, Q, QuerySet
+from django.db.models import Count, Min, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -379,3 +379,10 @@ def shipment_by_tracking(*, carrier: str, tracking_number: str) -> Shipment | No
     return Shipment.objects.filter(
         carrier=carrier, tracking_number=(tracking_number or "").strip().upper().replace(" ", "")
     ).first()
+
+
+def task_deadline_for_order(*, order_ref: Any) -> Subquery:
+    """The ship-by time of an order's fulfillment task (NULL when the hub ships none of it), as a subquery
+    on ``order_ref`` (e.g. ``OuterRef("pk")``): orders' monthly platform-behaviour figures annotate their
+    rows with it in one query, without logistics knowing orders."""
+    return Subquery(FulfillmentTask.objects.filter(order_ref=order_ref).values("deadline")[:1])

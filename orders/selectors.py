@@ -3,13 +3,32 @@ shop's; anyone else gets 404, never a hint that the order exists."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
-from django.http import Http404
+from datetime import date, datetime, timedelta
 
+from django.conf import settings
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from credit.behaviour import MonthFigures
 from gansu_mall.accounts.models import User
 from gansu_mall.accounts.selectors import user_region_scope
-from logistics.selectors import shipments_for_orders
+from logistics.selectors import shipments_for_orders, task_deadline_for_order
 from orders.models import (
+    GroupStatus,
     Order,
     OrderEvent,
     OrderItem,
@@ -19,6 +38,7 @@ from orders.models import (
     Refund,
     RefundEvent,
     RefundStatus,
+    Review,
 )
 from vendors.models import Vendor
 from vendors.selectors import is_bureau, vendor_get_for_staff
@@ -143,3 +163,150 @@ def refund_get_for_party(*, user: User, refund_id: int) -> tuple[Refund, str]:
         return refund, "bureau"
     vendor_get_for_staff(user=user, slug=refund.order.vendor.slug, allow_delegate=True)
     return refund, "shop"
+
+
+# --- Platform behaviour (the monthly credit records) ---------------------------------------------------
+
+# An order is looked for among those paid up to this long before the month: its ship-by time may fall in
+# the month although it was paid earlier (a group that filled later, a hub deadline).
+BEHAVIOUR_LOOKBACK = timedelta(days=62)
+
+
+def month_bounds(month: date) -> tuple[datetime, datetime]:
+    """The first instant of the calendar month of ``month`` and of the next one, in the local time zone."""
+    start = date(month.year, month.month, 1)
+    end = date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    tz = timezone.get_current_timezone()
+    return (
+        datetime(start.year, start.month, 1, tzinfo=tz),
+        datetime(end.year, end.month, 1, tzinfo=tz),
+    )
+
+
+def _shop_ship_by(prefix: str = "") -> ExpressionWrapper:
+    """When the shop must have shipped an order it ships itself: CREDIT_SHIP_WITHIN_HOURS after payment, or
+    after its group filled (a group-buy order waits for its group)."""
+    return ExpressionWrapper(
+        Coalesce(F(f"{prefix}group__closed_at"), F(f"{prefix}paid_at"))
+        + timedelta(hours=settings.CREDIT_SHIP_WITHIN_HOURS),
+        output_field=DateTimeField(),
+    )
+
+
+def _ready_to_ship(prefix: str = "") -> Q:
+    """Orders not waiting for a group: no group, or a group that filled (a failed group's orders never had
+    to ship)."""
+    return Q(**{f"{prefix}group__isnull": True}) | Q(**{f"{prefix}group__status": GroupStatus.FILLED})
+
+
+def shop_behaviour_month(*, month: date) -> dict[int, MonthFigures]:
+    """Every shop's figures for a calendar month (``month``: any day of it), by vendor id: five grouped
+    queries, however many shops and orders. Shops without any figure are left out.
+
+    - ``orders_paid``: orders paid in the month.
+    - ``orders_due`` / ``shipped_on_time``: orders whose ship-by time fell in the month, and those of them
+      shipped by it. The ship-by time is the hub's fulfillment-task deadline for orders the hub ships, and
+      CREDIT_SHIP_WITHIN_HOURS after payment (after the group filled, for a group buy) for orders the shop
+      ships. An order cancelled before its ship-by time was never due; one still unshipped, or cancelled
+      after it, was due and late. Judge a month once it is over.
+    - ``shop_cancellations``: paid orders the shop ships itself, cancelled in the month after their ship-by
+      time had passed unshipped. A shop cannot cancel a paid order itself; a paid order is cancelled by the
+      buyer's refund before shipping, by its group failing, or by the hub's lead when the hub cannot fulfil
+      it. The buyer's refund within the ship-by time is the buyer's choice, a failed group nobody's fault,
+      and a hub cancellation (and a hub order's lateness) the hub's; what the shop causes is a buyer giving
+      up on an order the shop did not ship in time.
+    - ``refunds``: refunds the buyer asked for (with a "requested" event; not the automatic ones of a
+      failed group, a hub cancellation or a late payment) granted in the month, by the shop or the bureau.
+    - ``disputes``: refunds taken to the bureau in the month. ``upheld_complaints``: escalated refunds the
+      bureau decided for the buyer in the month.
+    - ``review_count`` / ``review_total``: reviews written in the month and the sum of their ratings.
+    """
+    start, end = month_bounds(month)
+    figures: dict[int, dict[str, int]] = {}
+
+    def put(vendor_id: int, **values: int) -> None:
+        row = figures.setdefault(vendor_id, {})
+        row.update({name: value for name, value in values.items() if value})
+
+    for row in (
+        Order.objects.filter(paid_at__gte=start, paid_at__lt=end)
+        .values("vendor_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        put(row["vendor_id"], orders_paid=row["n"])
+
+    cancelled_at = OrderEvent.objects.filter(order_id=OuterRef("pk"), to_status=OrderStatus.CANCELLED).values(
+        "created_at"
+    )[:1]
+    due = (
+        Order.objects.filter(paid_at__gte=start - BEHAVIOUR_LOOKBACK, paid_at__lt=end)
+        .filter(_ready_to_ship())
+        .annotate(
+            ship_by=Coalesce(task_deadline_for_order(order_ref=OuterRef("pk")), _shop_ship_by()),
+            cancelled_at=Subquery(cancelled_at),
+        )
+        .filter(ship_by__gte=start, ship_by__lt=end)
+        .exclude(
+            Q(shipped_at__isnull=True) & Q(cancelled_at__isnull=False) & Q(cancelled_at__lte=F("ship_by"))
+        )
+    )
+    for row in (
+        due.values("vendor_id")
+        .annotate(due=Count("id"), on_time=Count("id", filter=Q(shipped_at__lte=F("ship_by"))))
+        .order_by()
+    ):
+        put(row["vendor_id"], orders_due=row["due"], shipped_on_time=row["on_time"])
+
+    for row in (
+        OrderEvent.objects.filter(
+            to_status=OrderStatus.CANCELLED,
+            created_at__gte=start,
+            created_at__lt=end,
+            order__paid_at__isnull=False,
+            order__shipped_at__isnull=True,
+        )
+        .filter(_ready_to_ship("order__"))
+        .annotate(
+            hub_ship_by=task_deadline_for_order(order_ref=OuterRef("order_id")),
+            ship_by=_shop_ship_by("order__"),
+        )
+        .filter(hub_ship_by__isnull=True, created_at__gt=F("ship_by"))
+        .values("order__vendor_id")
+        .annotate(n=Count("order_id", distinct=True))
+        .order_by()
+    ):
+        put(row["order__vendor_id"], shop_cancellations=row["n"])
+
+    requested = RefundEvent.objects.filter(refund_id=OuterRef("refund_id"), to_status=RefundStatus.REQUESTED)
+    granted = Q(to_status=RefundStatus.APPROVED, asked=True)
+    escalated = Q(to_status=RefundStatus.ESCALATED)
+    upheld = Q(from_status=RefundStatus.ESCALATED, to_status=RefundStatus.APPROVED)
+    for row in (
+        RefundEvent.objects.filter(created_at__gte=start, created_at__lt=end)
+        .filter(Q(to_status=RefundStatus.APPROVED) | escalated)
+        .annotate(asked=Exists(requested))
+        .values("refund__order__vendor_id")
+        .annotate(
+            refunds=Count("refund_id", filter=granted, distinct=True),
+            disputes=Count("refund_id", filter=escalated, distinct=True),
+            upheld=Count("refund_id", filter=upheld, distinct=True),
+        )
+        .order_by()
+    ):
+        put(
+            row["refund__order__vendor_id"],
+            refunds=row["refunds"],
+            disputes=row["disputes"],
+            upheld_complaints=row["upheld"],
+        )
+
+    for row in (
+        Review.objects.filter(created_at__gte=start, created_at__lt=end)
+        .values("vendor_id")
+        .annotate(n=Count("id"), total=Sum("rating"))
+        .order_by()
+    ):
+        put(row["vendor_id"], review_count=row["n"], review_total=row["total"])
+
+    return {vendor_id: MonthFigures(**values) for vendor_id, values in sorted(figures.items()) if values}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from celery import shared_task
 
@@ -89,3 +90,63 @@ def expire_groups() -> int:
     from orders.services.group_buys import groups_expire
 
     return groups_expire()
+
+
+def previous_month(today: date) -> date:
+    first = today.replace(day=1)
+    return date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
+
+
+@shared_task(
+    name="orders.tasks.credit_platform_behaviour",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=1800,
+    time_limit=1900,
+)
+def credit_platform_behaviour(month: str | None = None) -> dict[str, int]:
+    """Monthly (the 2nd, 02:30): a calendar month's platform behaviour of every shop (``month`` "YYYY-MM",
+    default the previous month) becomes at most one credit record per legal identity.
+
+    The orchestrating layer: orders' selector gives the figures (one set of grouped queries), a legal
+    identity's shops are added up (a closed shop and its successor), credit's service judges and writes.
+    Idempotent: an identity that already has its record for the month keeps it unchanged. Refuses a
+    month that is not over (its figures are not final). Returns counts for the log.
+    """
+    from django.utils import timezone
+
+    from credit.behaviour import MonthFigures
+    from credit.services import platform_behaviour_record
+    from orders.selectors import shop_behaviour_month
+    from vendors.models import Vendor
+
+    today = timezone.localdate()
+    day = date.fromisoformat(f"{month}-01") if month else previous_month(today)
+    if day >= today.replace(day=1):
+        raise ValueError(f"{day:%Y-%m} is not over yet")
+    per_shop = shop_behaviour_month(month=day)
+    identities: dict[str, tuple[MonthFigures, str, str]] = {}
+    for vendor in Vendor.objects.filter(pk__in=sorted(per_shop)).order_by("pk"):
+        figures, _code, _name = identities.get(vendor.identity_hash, (MonthFigures(), "", ""))
+        identities[vendor.identity_hash] = (
+            figures + per_shop[vendor.pk],
+            vendor.uscc or vendor.id_number,
+            vendor.legal_name,
+        )
+    report = {
+        "shops": len(per_shop),
+        "identities": len(identities),
+        "created": 0,
+        "positive": 0,
+        "negative": 0,
+    }
+    for identity_hash in sorted(identities):
+        figures, code, name = identities[identity_hash]
+        outcome = platform_behaviour_record(
+            identity_hash=identity_hash, month=day, figures=figures, subject_code=code, subject_name=name
+        )
+        if outcome.record is not None:
+            report[outcome.record.polarity] += 1
+            report["created"] += outcome.created
+    logger.info("platform behaviour %s: %s", f"{day:%Y-%m}", report)
+    return report

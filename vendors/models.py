@@ -184,7 +184,10 @@ class VendorStatusChange(models.Model):
     from_status = models.CharField(max_length=10)
     to_status = models.CharField(max_length=10)
     reason = models.TextField(max_length=2000)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # None: the platform acted by rule (a black-listed identity's shop suspended by the nightly credit run).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

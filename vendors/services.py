@@ -20,7 +20,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from pypinyin import lazy_pinyin
 
-from credit.selectors import subject_blacklist_status, subject_score_get
+from credit.selectors import subject_blacklist_status, subject_score_get, subject_standing
 from gansu_mall.accounts.models import Role, User
 from gansu_mall.accounts.selectors import user_region_scope
 from gansu_mall.accounts.validators import normalize_china_mobile
@@ -493,7 +493,9 @@ VENDOR_TRANSITIONS = {
 }
 
 
-def _vendor_transition(*, vendor: Vendor, action: str, actor: User, reason: str) -> Vendor:
+def _vendor_transition(*, vendor: Vendor, action: str, actor: User | None, reason: str) -> Vendor:
+    """Move a shop between statuses under its lock, with a status-change row (``actor`` None: the platform
+    acting by rule). A black-listed identity's shop is never reinstated (409 blacklisted)."""
     allowed, to_status, kind = VENDOR_TRANSITIONS[action]
     with transaction.atomic():
         locked = Vendor.objects.select_for_update().get(pk=vendor.pk)
@@ -503,6 +505,15 @@ def _vendor_transition(*, vendor: Vendor, action: str, actor: User, reason: str)
                 message=_("The shop is %(status)s; that is not possible now.")
                 % {"status": locked.get_status_display()},
             )
+        if to_status == VendorStatus.ACTIVE:
+            standing = subject_standing(identity_hash=locked.identity_hash)
+            if standing is not None and standing.black_list:
+                raise ApplicationError(
+                    code=VendorErrorCode.BLACKLISTED,
+                    message=_(
+                        "This shop's legal identity is on the credit black list; it cannot be reinstated."
+                    ),
+                )
         VendorStatusChange.objects.create(
             vendor=locked, from_status=locked.status, to_status=to_status, reason=reason, actor=actor
         )
@@ -799,8 +810,9 @@ def vendor_credit_follow(
 
     A black-listed identity's active shop is suspended, which hides it and its products from the
     storefront (the storefront shows active shops only), with the user whose credit write listed it as the
-    actor. Without such a user (the nightly run) the shop is left for the bureau to suspend by hand.
-    Reinstatement is the bureau's decision, never automatic. Returns the ids of shops whose grade changed.
+    actor, or as the platform (actor None, e.g. the nightly run after a positive record expired), the
+    black-list rule as the reason either way. Reinstatement is the bureau's decision, never automatic, and
+    refused while the identity is listed. Returns the ids of shops whose grade changed.
     """
     changed: list[int] = []
     with transaction.atomic():
@@ -815,6 +827,6 @@ def vendor_credit_follow(
                 vendor.credit_grade = grade
                 vendor.save(update_fields=["credit_grade", "updated_at"])
                 changed.append(vendor.pk)
-            if black_listed and actor is not None and vendor.status == VendorStatus.ACTIVE:
+            if black_listed and vendor.status == VendorStatus.ACTIVE:
                 _vendor_transition(vendor=vendor, action="suspend", actor=actor, reason=reason)
     return changed

@@ -20,7 +20,7 @@ def test_seed_demo_credit(settings, capsys):
     audits = CreditAudit.objects.count()
     call_command("seed_demo")
     out = capsys.readouterr().out
-    assert "Demo credit records: 9 new." in out
+    assert "Demo credit records: 11 new." in out
     assert "Demo credit records: 0 new." in out
     assert CreditAudit.objects.count() == audits  # the second run wrote nothing
     assert set(CreditRecord.objects.values_list("category", flat=True)) == set(Category.values)

@@ -85,3 +85,35 @@ def test_import_changes_the_grade_the_owner_objects_and_the_bureau_revokes(page,
     expect(page.get_by_test_id("public-records")).not_to_contain_text("核桃仁抽检霉变超标")
     record.refresh_from_db()
     assert record.status == "revoked"
+
+
+def test_a_poor_month_on_the_platform_shows_on_the_credit_page(
+    page, world, django_capture_on_commit_callbacks
+):
+    """The monthly platform-behaviour record (written as the monthly task writes it) appears on the shop's
+    public credit page with its figures, and the grade follows it, in both languages."""
+    from datetime import date
+
+    from credit.behaviour import MonthFigures
+    from credit.services import platform_behaviour_record
+
+    shop = world["shop"]
+    figures = MonthFigures(
+        orders_paid=10, orders_due=10, shipped_on_time=7, refunds=1, review_count=2, review_total=9
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = platform_behaviour_record(
+            identity_hash=shop.identity_hash, month=date(2026, 10, 1), figures=figures, subject_code=shop.uscc
+        )
+    assert outcome.created
+    page.goto(f"/credit/{shop.slug}/?lang=en")
+    row = page.get_by_test_id("behaviour-2026-10")
+    expect(row).to_contain_text("70.0 % (7/10)")
+    expect(row).to_contain_text("10.0 % (1)")
+    expect(row).to_contain_text("4.50 from 2 reviews")
+    expect(row).to_contain_text("0.0 % (0)")  # no dispute: a rate of zero, not a dash
+    expect(row).to_contain_text("negative · severity 1")
+    expect(page.get_by_test_id("credit-grade")).to_have_text("C")  # 70 − 4 = 66
+    page.goto(f"/credit/{shop.slug}/?lang=zh-hans")
+    expect(page.get_by_role("heading", name="平台经营行为")).to_be_visible()
+    expect(page.get_by_test_id("behaviour-2026-10")).to_contain_text("70.0 % (7/10)")
