@@ -261,8 +261,11 @@ class ShopRateForm(forms.Form):
 @role_required(Role.ADMIN)
 @require_http_methods(["GET", "POST"])
 def commission_page(request: HttpRequest) -> HttpResponse:
-    category_form = CategoryRateForm(request.POST if request.POST.get("form") == "category" else None)
-    shop_form = ShopRateForm(request.POST if request.POST.get("form") == "shop" else None)
+    # Two forms on one page, both with a "rate": their own element ids, so each label names its own input.
+    category_form = CategoryRateForm(
+        request.POST if request.POST.get("form") == "category" else None, auto_id="category_%s"
+    )
+    shop_form = ShopRateForm(request.POST if request.POST.get("form") == "shop" else None, auto_id="shop_%s")
     if request.method == "POST":
         try:
             if request.POST.get("form") == "category" and category_form.is_valid():

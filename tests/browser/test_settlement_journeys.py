@@ -106,3 +106,36 @@ def test_the_bureau_exports_payouts_and_confirms_one_paid(page, settled):
     page.goto(f"/seller/{settled['shop'].slug}/settlement/?lang=en")
     expect(page.get_by_test_id("balance-paid-out")).to_have_text("95.80")
     expect(page.get_by_test_id("balance-in-payout")).to_have_text("0.00")
+
+
+def test_an_admin_gives_a_shop_its_own_commission_rate_and_the_next_statement_uses_it(
+    page, settings, tmp_path, regions_data
+):
+    """A platform admin sets a shop's own rate on /bureau/commission/; the settlement that follows charges
+    it: 2 % of two items of 39.90 = 0.80 each, instead of the default 5 % (2.00 each)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    bureau = UserFactory(username="bureau", roles=["bureau"])
+    UserFactory(username="platform", roles=["admin"])
+    owner = UserFactory(username="walnut_owner")
+    shop = make_shop(owner, bureau, uscc_prefix="93621221", county="621221", name="成县核桃合作社")
+    sku = make_product(shop, name="成县核桃", code="HT-500", price="39.90", stock=10)
+    buyer = UserFactory(username="shopper")
+    for n in range(2):
+        ledger_order(f"K{n}", buyer, shop, sku, Decimal("39.90"), Decimal("10.00"), 8 + n)
+
+    sign_in(page, "platform")
+    page.goto("/bureau/commission/?lang=en")
+    page.get_by_label("Shop (slug)").fill(shop.slug)
+    page.get_by_label("Rate (0.05 or 5%; empty: back to the category rates)").fill("2%")
+    page.get_by_role("button", name="Save the shop's rate").click()
+    expect(page.locator(".messages")).to_contain_text("The shop's rate is saved.")
+    expect(page.get_by_test_id("shop-rates")).to_contain_text(shop.name)
+
+    settlement_run(as_of=timezone.localdate())
+    statement = Settlement.objects.get()
+    assert (statement.gross, statement.commission, statement.net) == (
+        Decimal("99.80"),
+        Decimal("1.60"),
+        Decimal("98.20"),
+    )
