@@ -516,6 +516,25 @@ def objection_create(
             content = clean_image(evidence, field="evidence")
         except ApplicationError as exc:
             errors.update(exc.fields or {})
+    written: list[str] = []  # the evidence file, removed again if the transaction fails (as record_create)
+    try:
+        objection = _objection_write(record, user, owned_identity_hashes, reason, content, errors, written)
+    except BaseException:
+        for name in written:
+            _delete_orphan(name)
+        raise
+    return objection
+
+
+def _objection_write(
+    record: CreditRecord,
+    user: User,
+    owned_identity_hashes: Collection[str],
+    reason: str,
+    content: ContentFile | None,
+    errors: dict[str, list[str]],
+    written: list[str],
+) -> CreditObjection:
     with transaction.atomic():
         locked = CreditRecord.objects.select_for_update().select_related("subject").get(pk=record.pk)
         if locked.subject.identity_hash not in owned_identity_hashes:
@@ -533,11 +552,8 @@ def objection_create(
         objection = CreditObjection(record=locked, raised_by=user, reason=reason)
         if content is not None:
             objection.evidence.save(content.name or "evidence", content, save=False)
-        try:
-            objection.save()
-        except BaseException:
-            _delete_orphan(objection.evidence.name if content is not None else None)
-            raise
+            written.append(objection.evidence.name)
+        objection.save()
         _audit(
             actor=user,
             action="objection_raised",

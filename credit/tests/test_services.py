@@ -313,3 +313,32 @@ def test_import_refuses_a_file_that_is_not_utf8_csv_or_lacks_columns(market):
             services.records_import(actor=market, content=content)
         assert caught.value.fields == {"file": [message]}
     assert CreditRecord.objects.count() == 0
+
+
+def test_an_objection_that_fails_leaves_no_evidence_file(
+    market, shop, owner, settings, on_commit, monkeypatch
+):
+    """The evidence is written before the row; when the transaction fails after that (here the audit), the
+    file goes again: nothing half-written."""
+    from pathlib import Path
+
+    from vendors.tests.factories import jpeg
+
+    record = on_commit(services.record_create, actor=market, data=record_input(shop.uscc))
+    private = Path(settings.PRIVATE_MEDIA_ROOT)
+    before = sorted(p.name for p in private.rglob("*") if p.is_file())
+
+    def broken_audit(**_kwargs):
+        raise RuntimeError("audit failed")
+
+    monkeypatch.setattr(services, "_audit", broken_audit)
+    with pytest.raises(RuntimeError):
+        services.objection_create(
+            record=record,
+            user=owner,
+            owned_identity_hashes={shop.identity_hash},
+            reason="抽检样品不是本店产品",
+            evidence=jpeg("evidence.jpg"),
+        )
+    assert CreditObjection.objects.count() == 0
+    assert sorted(p.name for p in private.rglob("*") if p.is_file()) == before
