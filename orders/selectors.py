@@ -193,6 +193,12 @@ def _shop_ship_by(prefix: str = "") -> ExpressionWrapper:
     )
 
 
+def order_ship_by() -> Coalesce:
+    """An order's ship-by time, as an expression on Order rows: the hub's fulfillment-task deadline for
+    orders the hub ships, else the shop's (``_shop_ship_by``)."""
+    return Coalesce(task_deadline_for_order(order_ref=OuterRef("pk")), _shop_ship_by())
+
+
 def _ready_to_ship(prefix: str = "") -> Q:
     """Orders not waiting for a group: no group, or a group that filled (a failed group's orders never had
     to ship)."""
@@ -243,7 +249,7 @@ def shop_behaviour_month(*, month: date) -> dict[int, MonthFigures]:
         Order.objects.filter(paid_at__gte=start - BEHAVIOUR_LOOKBACK, paid_at__lt=end)
         .filter(_ready_to_ship())
         .annotate(
-            ship_by=Coalesce(task_deadline_for_order(order_ref=OuterRef("pk")), _shop_ship_by()),
+            ship_by=order_ship_by(),
             cancelled_at=Subquery(cancelled_at),
         )
         .filter(ship_by__gte=start, ship_by__lt=end)

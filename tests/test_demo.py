@@ -66,7 +66,8 @@ def test_seed_demo_refuses_without_debug_unless_forced(settings):
         call_command("seed_demo")
     assert User.objects.count() == 0
     call_command("seed_demo", "--force")
-    assert User.objects.count() == 15  # 8 role accounts (two warehouse) and 7 sellers
+    # 8 role accounts (two warehouse), 7 sellers, and the 40 buyers of the dashboards' year of past sales
+    assert User.objects.count() == 55
 
 
 def test_every_demo_account_can_sign_in(settings, api_client):
@@ -123,13 +124,35 @@ def test_seed_demo_gives_the_demo_buyer_orders_in_every_state(settings, capsys):
         "pending_payment",
         "shipped",
     ]
-    assert shipped_by_shops.values("vendor").distinct().count() == 3
+    assert shipped_by_shops.filter(buyer__username="demo_buyer").values("vendor").distinct().count() == 3
     assert reserved_reconcile() == []
     from orders.models import Group, Review
 
     assert sorted(Review.objects.values_list("rating", flat=True)) == [4, 5]
     assert Review.objects.exclude(reply="").count() == 1
     assert Group.objects.get().status == "forming"
+
+
+def test_seed_demo_gives_the_dashboards_a_year_of_sales(settings, capsys):
+    from django.db.models import Sum
+
+    from gansu_mall.core.models import StaleRollup
+    from gansu_mall.dashboard.models import CountyDay
+    from orders.models import Order
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert "Demo sales history for the dashboards: 0 orders new." in out
+    history = Order.objects.filter(number__startswith="HIST-")
+    assert history.count() > 300
+    days = {o.paid_at.date() for o in history}
+    assert len(days) > 300  # every day of the past year has sales
+    paid = Order.objects.filter(paid_at__isnull=False)
+    figures = CountyDay.objects.aggregate(gmv=Sum("gmv"), orders=Sum("orders"))
+    assert figures == {"gmv": paid.aggregate(total=Sum("total"))["total"], "orders": paid.count()}
+    assert not StaleRollup.objects.exists()
 
 
 def test_seed_demo_fills_the_hub_queue_in_every_state(settings, capsys):

@@ -24,9 +24,11 @@ from credit.selectors import subject_blacklist_status, subject_score_get, subjec
 from gansu_mall.accounts.models import Role, User
 from gansu_mall.accounts.selectors import user_region_scope
 from gansu_mall.accounts.validators import normalize_china_mobile
+from gansu_mall.core import rollups
 from gansu_mall.core.crypto import keyed_hash
 from gansu_mall.core.errors import ApplicationError, ErrorCode
 from gansu_mall.core.errors import invalid as _invalid
+from gansu_mall.core.rollups import rollup_mark_stale
 from gansu_mall.core.uploads import clean_image
 from gansu_mall.notifications.services import notify
 from gansu_mall.regions.selectors import gansu_county_get
@@ -231,6 +233,7 @@ def application_submit(*, submitted_by: User, applicant: User, data: Application
                     from_status="",
                     to_status=ApplicationStatus.SUBMITTED,
                 )
+                rollup_mark_stale(topic=rollups.APPLICATIONS, at=application.created_at)
                 notify(
                     user=applicant,
                     kind="application_submitted",
@@ -289,6 +292,8 @@ def _transition(
         to_status=locked.status,
         reason=reason,
     )
+    if locked.status in (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED):  # the day's decisions
+        rollup_mark_stale(topic=rollups.APPLICATIONS, at=timezone.now())
     return locked
 
 
@@ -464,6 +469,7 @@ def application_approve(*, application: VendorApplication, actor: User) -> Vendo
         VendorMembership.objects.create(
             vendor=vendor, user=locked.applicant, role=StaffRole.OWNER, added_by=actor
         )
+        rollup_mark_stale(topic=rollups.SHOPS, at=vendor.created_at)
         if locked.bank_account:
             PayoutAccount.objects.create(
                 vendor=vendor,
@@ -517,6 +523,8 @@ def _vendor_transition(*, vendor: Vendor, action: str, actor: User | None, reaso
         VendorStatusChange.objects.create(
             vendor=locked, from_status=locked.status, to_status=to_status, reason=reason, actor=actor
         )
+        if VendorStatus.CLOSED in (locked.status, to_status):  # the day's shop count changes
+            rollup_mark_stale(topic=rollups.SHOPS, at=timezone.now())
         locked.status = to_status
         locked.save(update_fields=["status", "updated_at"])
         for membership in locked.memberships.select_related("user").filter(role=StaffRole.OWNER):

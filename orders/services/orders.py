@@ -17,8 +17,10 @@ from django.utils.translation import gettext_noop
 from catalog.models import FulfilledBy
 from catalog.services import StockLine, stock_release
 from gansu_mall.accounts.models import User
+from gansu_mall.core import rollups
 from gansu_mall.core.errors import ApplicationError
 from gansu_mall.core.money import format_money
+from gansu_mall.core.rollups import rollup_mark_stale
 from gansu_mall.notifications.services import notify
 from logistics.carriers import CARRIERS as LOGISTICS_CARRIERS
 from logistics.carriers import validate_tracking
@@ -69,6 +71,10 @@ def order_transition(*, order: Order, to: str, actor: User | None, note: str = "
         fields.append(stamp)
     order.save(update_fields=fields)
     OrderEvent.objects.create(order=order, from_status=current, to_status=to, actor=actor, note=note[:500])
+    # The shop's dashboard figures of the day (sales when paid, shipments when shipped) are recomputed.
+    rollup_mark_stale(
+        topic=rollups.SHOP, at=(stamp and getattr(order, stamp)) or timezone.now(), key=order.vendor_id
+    )
     return order
 
 

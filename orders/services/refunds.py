@@ -29,9 +29,11 @@ from django.utils.translation import gettext_noop
 
 from catalog.services import stock_return
 from gansu_mall.accounts.models import User
+from gansu_mall.core import rollups
 from gansu_mall.core.errors import ApplicationError
 from gansu_mall.core.errors import invalid as _invalid
 from gansu_mall.core.money import format_money, to_money
+from gansu_mall.core.rollups import rollup_mark_stale
 from gansu_mall.notifications.services import notify
 from orders.errors import OrderErrorCode
 from orders.models import Order, OrderStatus, Refund, RefundEvent, RefundKind, RefundStatus
@@ -77,6 +79,9 @@ def _transition(refund: Refund, to: str, actor: User | None, note: str = "") -> 
         fields.append("refunded_at")
     refund.save(update_fields=fields)
     RefundEvent.objects.create(refund=refund, from_status=current, to_status=to, actor=actor, note=note[:500])
+    if to == R.REFUNDED:  # the money went back: the shop's refunds of the day on the dashboards
+        vendor_id = Order.objects.filter(pk=refund.order_id).values_list("vendor_id", flat=True).get()
+        rollup_mark_stale(topic=rollups.SHOP, at=refund.refunded_at or timezone.now(), key=vendor_id)
 
 
 def _notify(refund: Refund, kind: str, *, buyer: bool = True, shop: bool = True) -> None:

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from catalog.demo import seed_demo_catalog
 from credit.demo import seed_demo_credit
 from gansu_mall.accounts.demo import DEMO_ACCOUNTS, seed_demo_accounts
+from gansu_mall.dashboard.demo import seed_demo_dashboard
 from gansu_mall.notifications.demo import seed_demo_notifications
 from logistics.demo import seed_demo_hub
 from orders.demo import seed_demo_orders
@@ -53,6 +54,9 @@ class Command(BaseCommand):
                 f"Demo hub (LZXQ): {hub.consignments} consignments and {hub.tasks} fulfillment tasks new."
             )
         )
+        # A year of past sales for the dashboards (every rollup rebuilt), before the settlement settles them.
+        history = seed_demo_dashboard()
+        self.stdout.write(self.style.SUCCESS(f"Demo sales history for the dashboards: {history} orders new."))
         settled = seed_demo_settlement()  # after the orders and the hub: it settles what they completed
         self.stdout.write(
             self.style.SUCCESS(
@@ -60,5 +64,5 @@ class Command(BaseCommand):
                 f"{settled.batches} payout batch new."
             )
         )
-        credit = seed_demo_credit()  # last: the shops' grades and their products' popularity follow
+        credit = seed_demo_credit()  # the shops' grades and their products' popularity follow
         self.stdout.write(self.style.SUCCESS(f"Demo credit records: {credit} new."))

@@ -1,0 +1,213 @@
+"""The dashboards' daily rollups: what the bureau's pages and the summary API read, never the raw orders.
+
+A day is a calendar day in the platform's time zone (Asia/Shanghai). Sales figures are booked on the day the
+order was paid, refunds on the day the money went back, shipments on the day the parcel left. Places are the
+shop's county (where the seller is registered) and its prefecture; ``poverty_relief`` is that county's flag
+when the row was computed. Each table is rebuilt from the raw data by ``manage.py rebuild_rollups`` and kept
+current cell by cell (``dashboard.rollups``) after every change that touches it.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from gansu_mall.core.money import MoneyField
+
+
+class PlaceMixin(models.Model):
+    county_code = models.CharField(max_length=6)
+    prefecture_code = models.CharField(max_length=6)
+
+    class Meta:
+        abstract = True
+
+
+class SalesFigures(models.Model):
+    """Additive figures of one cell: sums and counts that add up across days, shops and places."""
+
+    orders = models.PositiveIntegerField(default=0)  # orders paid that day
+    gmv = MoneyField(default=0)  # the sum of their totals (items + shipping)
+    items_total = MoneyField(default=0)
+    group_orders = models.PositiveIntegerField(default=0)  # of them, group-buy orders
+    cross_border_orders = models.PositiveIntegerField(
+        default=0
+    )  # of them, to addresses outside mainland China
+    cross_border_gmv = MoneyField(default=0)
+    refunds = models.PositiveIntegerField(default=0)  # refunds paid back that day
+    refund_amount = MoneyField(default=0)
+    shipped = models.PositiveIntegerField(default=0)  # orders shipped that day
+    shipped_on_time = models.PositiveIntegerField(default=0)  # of them, by their ship-by time
+    hub_shipped = models.PositiveIntegerField(default=0)  # of them, shipped by the hub
+    hub_on_time = models.PositiveIntegerField(default=0)
+    ship_seconds = models.BigIntegerField(default=0)  # the sum of payment-to-shipment times of ``shipped``
+
+    class Meta:
+        abstract = True
+
+
+class ShopDay(PlaceMixin, SalesFigures):
+    """One shop's figures for one day (rows only for days with something to count)."""
+
+    day = models.DateField()
+    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.CASCADE, related_name="+")
+    vendor_type = models.CharField(max_length=12)
+    poverty_relief = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["vendor", "day"], name="shop_day_once")]
+        indexes = [
+            models.Index(fields=["day"], name="shop_day_day"),
+            models.Index(fields=["county_code", "day"], name="shop_day_county"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} shop {self.vendor_id}"
+
+
+class CountyDay(PlaceMixin, SalesFigures):
+    """The sum of ``ShopDay`` over the shops of one county and one vendor type, for one day: the overview's
+    table (a few thousand rows a month, however many shops)."""
+
+    day = models.DateField()
+    vendor_type = models.CharField(max_length=12)
+    poverty_relief = models.BooleanField(default=False)
+    # Figures that are not sums of the shops' rows:
+    buyers = models.PositiveIntegerField(
+        default=0
+    )  # distinct buyers who paid that day (this county and type)
+    group_shops = models.PositiveIntegerField(default=0)  # shops with a group-buy order paid that day
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["county_code", "vendor_type", "day"], name="county_day_once")
+        ]
+        indexes = [models.Index(fields=["day"], name="county_day_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.county_code} {self.vendor_type}"
+
+
+class BuyerDay(PlaceMixin, models.Model):
+    """That a buyer paid for an order of a shop on a day: distinct buyers of any range and area are counted
+    from these rows (distinct counts do not add up across days)."""
+
+    day = models.DateField()
+    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.CASCADE, related_name="+")
+    vendor_type = models.CharField(max_length=12)
+    buyer_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["vendor", "day", "buyer_id"], name="buyer_day_once")]
+        indexes = [models.Index(fields=["day", "buyer_id"], name="buyer_day_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} shop {self.vendor_id} buyer {self.buyer_id}"
+
+
+class DestinationDay(PlaceMixin, models.Model):
+    """Orders paid on a day by destination province (domestic and cross-border), per shop county."""
+
+    day = models.DateField()
+    vendor_type = models.CharField(max_length=12)
+    province_code = models.CharField(max_length=6)  # where the parcel goes
+    outside_mainland = models.BooleanField(default=False)
+    orders = models.PositiveIntegerField(default=0)
+    gmv = MoneyField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county_code", "vendor_type", "province_code", "day"], name="destination_day_once"
+            )
+        ]
+        indexes = [models.Index(fields=["day"], name="destination_day_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.county_code} → {self.province_code}"
+
+
+class CategoryDay(PlaceMixin, models.Model):
+    """Goods sold on a day in a category and in each of its ancestors (an order counts once per category it
+    bought from, so a parent's orders are not the sum of its children's), per shop county and vendor type."""
+
+    day = models.DateField()
+    vendor_type = models.CharField(max_length=12)
+    category = models.ForeignKey("catalog.Category", on_delete=models.CASCADE, related_name="+")
+    # The category's parent when the row was computed (None: a top-level category), for drilling down.
+    parent = models.ForeignKey("catalog.Category", null=True, on_delete=models.CASCADE, related_name="+")
+    orders = models.PositiveIntegerField(default=0)
+    gmv = MoneyField(default=0)  # line totals (goods; shipping is not split across categories)
+    quantity = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county_code", "vendor_type", "category", "day"], name="category_day_once"
+            )
+        ]
+        indexes = [models.Index(fields=["day", "parent"], name="category_day_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.county_code} category {self.category_id}"
+
+
+class ProductDay(PlaceMixin, models.Model):
+    """Goods of one product sold on one day."""
+
+    day = models.DateField()
+    product = models.ForeignKey("catalog.Product", on_delete=models.CASCADE, related_name="+")
+    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.CASCADE, related_name="+")
+    vendor_type = models.CharField(max_length=12)
+    category = models.ForeignKey("catalog.Category", on_delete=models.CASCADE, related_name="+")
+    orders = models.PositiveIntegerField(default=0)
+    gmv = MoneyField(default=0)
+    quantity = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["product", "day"], name="product_day_once")]
+        indexes = [
+            models.Index(fields=["day"], name="product_day_day"),
+            models.Index(fields=["vendor", "day"], name="product_day_vendor"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} product {self.product_id}"
+
+
+class ShopChangeDay(PlaceMixin, models.Model):
+    """Shops opened and closed on a day, per county and vendor type: the number of shops at any date is the
+    sum of openings minus closings (plus reopenings) up to it."""
+
+    day = models.DateField()
+    vendor_type = models.CharField(max_length=12)
+    opened = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+    reopened = models.PositiveIntegerField(default=0)  # closed shops reinstated that day
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["county_code", "vendor_type", "day"], name="shop_change_day_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.county_code} {self.vendor_type}"
+
+
+class ApplicationDay(PlaceMixin, models.Model):
+    """Shop applications per day, county and vendor type: submitted that day, and decided that day with the
+    sum of their times from submission to the decision."""
+
+    day = models.DateField()
+    vendor_type = models.CharField(max_length=12)
+    submitted = models.PositiveIntegerField(default=0)
+    approved = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    approval_seconds = models.BigIntegerField(default=0)  # the sum over ``approved``
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["county_code", "vendor_type", "day"], name="application_day_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.county_code} {self.vendor_type}"
