@@ -20,6 +20,7 @@ api_v1 = [
     path("", include("orders.api_urls")),
     path("", include("logistics.api_urls")),
     path("", include("credit.api_urls")),
+    path("", include("gansu_mall.dashboard.api_urls")),
     path("notifications/", NotificationListApi.as_view(), name="notification-list"),
     path("notifications/read/", NotificationReadApi.as_view(), name="notification-read"),
     path("notifications/preferences/", NotificationPreferencesApi.as_view(), name="notification-preferences"),
@@ -34,6 +35,7 @@ urlpatterns = [
     path("", include("orders.urls")),
     path("", include("logistics.urls")),
     path("", include("credit.urls")),
+    path("", include("gansu_mall.dashboard.urls")),
     # The built-in payment sandbox (refuses to serve when real Alipay settings are configured).
     path("sandbox/", include("orders.payments.sandbox_urls")),
     path("notifications/", include("gansu_mall.notifications.urls")),
