@@ -280,12 +280,18 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--only", default="", help="scenarios to run, comma-separated (default: all)")
     parser.add_argument("--phases", default="uncached,cached")
+    parser.add_argument(
+        "--no-migrate",
+        action="store_true",
+        help="leave the database's migrations as they are (when other work in the tree has unapplied ones)",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install wrk")
     ensure_database(DB_URL)
     python = sys.executable
-    subprocess.run([python, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env(), check=True)
+    if not args.no_migrate:
+        subprocess.run([python, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env(), check=True)
     subprocess.run(
         [python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env(), check=True
     )

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from catalog import images, selectors, services, trace
 from catalog.filters import ProductFilter
 from catalog.models import ProductImage
+from catalog.reference import reference_pinned
 from catalog.search import search_tiers, tier_counts
 from catalog.serializers import (
     BatchEventInputSerializer,
@@ -100,8 +101,9 @@ class ProductListApi(ListAPIView):
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The page's ids come off the filtered query; the items are read by one fixed statement
         (``selectors.product_list_items``) rather than through model instances and the serializer."""
-        results = ids_only(self.filter_queryset(self.get_queryset()))
-        page = self.paginate_queryset(results)
+        with reference_pinned():  # the category tree and synonyms the filters read: once for the request
+            results = ids_only(self.filter_queryset(self.get_queryset()))
+            page = self.paginate_queryset(results)
         return self.get_paginated_response(selectors.product_list_items(product_ids=list(page or [])))
 
     @extend_schema(request=ProductInputSerializer, responses={201: ProductDetailSerializer}, tags=["catalog"])

@@ -60,14 +60,33 @@ class ProductFilter(LeanFilterSet):
         model = Product
         fields: list[str] = []
 
+    # With a search, the category and prefecture are handed to it (``search_products``: on PostgreSQL they
+    # join the words in one GIN index condition); the search filter runs after them (declaration order).
+    _scope: dict[str, list[Any]]
+
+    def _searching(self) -> bool:
+        return bool(self.form.cleaned_data.get("search"))
+
     def filter_category(self, queryset: QuerySet[Product], name: str, value: str) -> QuerySet[Product]:
-        return queryset.filter(category_id__in=category_with_descendants(slug=value))
+        ids = category_with_descendants(slug=value)
+        if self._searching():
+            self._scope_of()["categories"] = ids
+            return queryset
+        return queryset.filter(category_id__in=ids)
 
     def filter_prefecture(self, queryset: QuerySet[Product], name: str, value: str) -> QuerySet[Product]:
         """The prefecture's counties as a list: one index condition rather than a join, which the planner
         would run once per county."""
         codes = sorted(code for code, prefecture in reference().prefecture_of.items() if prefecture == value)
+        if self._searching():
+            self._scope_of()["counties"] = codes
+            return queryset
         return queryset.filter(origin_county_id__in=codes)
+
+    def _scope_of(self) -> dict[str, list[Any]]:
+        if not hasattr(self, "_scope"):
+            self._scope = {}
+        return self._scope
 
     def filter_min_grade(self, queryset: QuerySet[Product], name: str, value: str) -> QuerySet[Product]:
         """Shops graded ``value`` or better (A is best); unrated shops do not qualify."""
@@ -78,4 +97,4 @@ class ProductFilter(LeanFilterSet):
 
     def filter_search(self, queryset: QuerySet[Product], name: str, value: str) -> QuerySet[Product]:
         """Chinese words, pinyin (full or initials) and English, with synonyms; ranked by relevance."""
-        return search_products(queryset, value)
+        return search_products(queryset, value, **self._scope_of())

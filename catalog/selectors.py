@@ -69,6 +69,12 @@ def products_public_ids() -> QuerySet[Product, int]:
     return _public().values_list("pk", flat=True)
 
 
+def products_public_bare() -> QuerySet[Product]:
+    """``products_public`` without the related rows and prefetches: for reading ids, values and counts off
+    a filtered list (the search page reads its cards by ``product_list_items``)."""
+    return _public()
+
+
 def products_public_list() -> QuerySet[Product]:
     """``products_public`` for lists and search results: without the columns only a product page shows."""
     return products_public().defer(*LIST_DEFERRED)

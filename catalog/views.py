@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,8 +23,8 @@ from catalog.filters import ProductFilter
 from catalog.forms import ProductDetailsForm, ProductForm, SkuFormSet, SkuStockForm, SynonymForm
 from catalog.images import MAX_IMAGES, product_image_add, product_image_move
 from catalog.models import Batch, Sku, Storage, Synonym
-from catalog.reference import reference
-from catalog.search import search_tiers
+from catalog.reference import reference, reference_pinned
+from catalog.search import SORT_MAX, SortedIds, search_facets_and_page, search_matches_sql, search_tiers
 from gansu_mall.accounts.models import Role
 from gansu_mall.accounts.permissions import role_required
 from gansu_mall.core.api.pagination import (
@@ -49,6 +50,22 @@ class Facets:
     first_tier: int  # results whose own name matches (a search ordered by relevance shows them first)
 
 
+def _facets_of(rows: Any) -> Facets:
+    """Facets from (category, county[, relevance], n) rows; by county: the prefecture from the reference."""
+    ref = reference()
+    top_of = ref.top_slug_of()
+    by_category: dict[str, int] = {}
+    by_prefecture: dict[str, int] = {}
+    total = first_tier = 0
+    for category_id, county, *relevance, n in rows:
+        prefecture = ref.prefecture_of.get(county, "")
+        by_category[top_of[category_id]] = by_category.get(top_of[category_id], 0) + n
+        by_prefecture[prefecture] = by_prefecture.get(prefecture, 0) + n
+        total += n
+        first_tier += n if relevance and relevance[0] else 0
+    return Facets(by_category, by_prefecture, total, first_tier)
+
+
 def _facets(results: Any) -> Facets:
     """Counts of the results by top-level category and by prefecture, and with them the total and the size
     of the first relevance tier, all from one grouped query: the page needs no count query of its own
@@ -64,21 +81,56 @@ def _facets(results: Any) -> Facets:
     cached = cache.get(key)
     if cached is not None:
         return cached
-    ref = reference()
-    top_of = ref.top_slug_of()
-    by_category: dict[str, int] = {}
-    by_prefecture: dict[str, int] = {}
-    total = first_tier = 0
-    for category_id, county, *relevance, n in grouped:  # by county: the prefecture from the reference
-        prefecture = ref.prefecture_of.get(county, "")
-        by_category[top_of[category_id]] = by_category.get(top_of[category_id], 0) + n
-        by_prefecture[prefecture] = by_prefecture.get(prefecture, 0) + n
-        total += n
-        first_tier += n if relevance and relevance[0] else 0
-    facets = Facets(by_category, by_prefecture, total, first_tier)
-    if total >= COUNT_CACHE_MIN:
+    facets = _facets_of(grouped)
+    if facets.total >= COUNT_CACHE_MIN:
         cache.set(key, facets, COUNT_CACHE_SECONDS)
     return facets
+
+
+def _search_facets(results: Any, start: int, stop: int) -> tuple[Facets, list[int] | None]:
+    """``_facets`` of a search in relevance order, with the ids of the slice [start:stop) read by the same
+    statement when the facets are not cached (``search_facets_and_page``); None for the ids when they were
+    (the caller reads its page off the tiers)."""
+    matches = search_matches_sql(results)
+    if matches is None:  # a query that cannot match (an empty search)
+        return Facets({}, {}, 0, 0), []
+    key = "search-facets:" + hashlib.sha256(f"{matches[0]}|{matches[1]!r}".encode()).hexdigest()
+    cached = cache.get(key)
+    if cached is not None:
+        return cached, None
+    rows, ids = search_facets_and_page(matches, start=start, stop=stop)
+    facets = _facets_of(rows)
+    if facets.total >= COUNT_CACHE_MIN:
+        cache.set(key, facets, COUNT_CACHE_SECONDS)
+    return facets, ids
+
+
+class _KnownPage:
+    """Results of which one slice, [start:stop), is known already (read with the facets); any other slice
+    is taken from the results ``rest()`` builds (only then)."""
+
+    ordered = True
+
+    def __init__(self, rest: Callable[[], Any], start: int, stop: int, ids: list[int]) -> None:
+        self._rest, self.start, self.stop, self.ids = rest, start, stop, ids
+
+    def __getitem__(self, item: slice) -> Any:
+        if isinstance(item, slice) and (item.start or 0) == self.start and item.stop <= self.stop:
+            return self.ids[: item.stop - self.start]
+        return self._rest()[item]
+
+
+PER_PAGE = 20
+_URL_ID = 987654321  # a product id to reverse() once and replace (see _search)
+
+
+def _page_number(value: str | None) -> int | None:
+    """The page asked for, when it is a plain page number (the paginator settles anything else)."""
+    try:
+        number = int(value or 1)
+    except ValueError:
+        return None
+    return number if number >= 1 else None
 
 
 SEARCH_FORM_KEYS = (
@@ -97,35 +149,73 @@ SEARCH_FORM_KEYS = (
 @public_cache
 def search(request: HttpRequest) -> HttpResponse:
     """/search/?q=… with the filters of the API; htmx requests get the results block only."""
+    with reference_pinned():  # the category tree, synonyms and prefectures: read once for the request
+        return _search(request)
+
+
+def _search(request: HttpRequest) -> HttpResponse:
     params = request.GET.copy()
     if "q" in params and "search" not in params:
         params["search"] = params["q"]
-    products = selectors.products_public_list()
+    products = selectors.products_public_bare()  # ids and values only: the cards are read by their ids
     if "ordering" not in params and not params.get("search"):
         products = products.order_by("-sales", "-id")
     filtered = ProductFilter(params, queryset=products)
     results = filtered.qs
-    facets = _facets(results)
-    ordered = results
-    if params.get("search") and "ordering" not in params:
-        tier_counts = [facets.first_tier, facets.total - facets.first_tier]
-        ordered = ChainedResults(search_tiers(results), whole=results, counts=tier_counts)
-    paginator = CachedCountPaginator(ids_only(ordered), 20)
+    # A search in relevance order ("relevance" is missing when the query has no words: " ", "!!!").
+    relevance_order = "ordering" not in params and "relevance" in results.query.annotations
+    ordered: Any
+    if relevance_order:
+        number = _page_number(request.GET.get("page")) or 1
+        start, stop = (number - 1) * PER_PAGE, number * PER_PAGE
+        facets, page_ids = _search_facets(results, start, stop)
+        counts = [facets.first_tier, facets.total - facets.first_tier]
+
+        def tiers() -> ChainedResults:
+            # Each tier as ids: a small one (a filtered search) read whole and sorted, a large one off the
+            # popularity index (see catalog.search.SORT_MAX).
+            parts = [
+                SortedIds(tier) if size <= SORT_MAX else ids_only(tier)
+                for tier, size in zip(search_tiers(results), counts, strict=True)
+            ]
+            return ChainedResults(parts, counts=counts)
+
+        ordered = tiers() if page_ids is None else _KnownPage(tiers, start, stop, page_ids)
+    else:
+        facets = _facets(results)
+        ordered = ids_only(results)
+    paginator = CachedCountPaginator(ordered, PER_PAGE)
     paginator.count = facets.total  # type: ignore[misc]  # known from the facets: no count query
     page = paginator.get_page(request.GET.get("page"))
     by_category, by_prefecture = facets.by_category, facets.by_prefecture
-    top_categories = reference().top_categories()
-    prefectures = reference().prefectures
+    ref = reference()
+    # Every key the form reads, so that each lookup in the template is a plain dict hit (a missing key of a
+    # QueryDict sends the template engine through dir() of the QueryDict, once per facet row).
+    form_params = {key: request.GET.get(key, "") for key in SEARCH_FORM_KEYS}
+    cards = selectors.product_list_items(product_ids=list(page))
+    detail_url = reverse("catalog:product", args=[_URL_ID])
+    for card in cards:  # one reverse() for the page instead of one per card
+        card["url"] = detail_url.replace(str(_URL_ID), str(card["id"]))
     context: dict[str, Any] = {
         "q": request.GET.get("q", ""),
         "page": page,
-        "cards": selectors.product_list_items(product_ids=list(page)),
+        "cards": cards,
         "count": page.paginator.count,
-        "facets_categories": [(c, by_category.get(c.slug, 0)) for c in top_categories],
-        "facets_prefectures": [(p, by_prefecture.get(p.code, 0)) for p in prefectures],
-        # Every key the form reads, so that each lookup in the template is a plain dict hit (a missing key
-        # of a QueryDict sends the template engine through dir() of the QueryDict, once per facet row).
-        "params": {key: request.GET.get(key, "") for key in SEARCH_FORM_KEYS},
+        # Facet rows as (value, label, count, chosen), ready to print: the template does no lookups there.
+        "facets_categories": [
+            (c.slug, c.display_name, str(by_category.get(c.slug, 0)), form_params["category"] == c.slug)
+            for c in ref.top_categories()
+        ],
+        "facets_prefectures": [
+            (
+                p.code,
+                p.display_name,
+                str(by_prefecture.get(p.code, 0)),
+                form_params["origin_prefecture"] == p.code,
+            )
+            for p in ref.prefectures
+        ],
+        "params": form_params,
         "storage_choices": Storage.choices,
         "query_without_page": "&".join(f"{k}={v}" for k, v in request.GET.items() if k != "page"),
     }
