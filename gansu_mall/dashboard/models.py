@@ -5,6 +5,10 @@ order was paid, refunds on the day the money went back, shipments on the day the
 shop's county (where the seller is registered) and its prefecture; ``poverty_relief`` is that county's flag
 when the row was computed. Each table is rebuilt from the raw data by ``manage.py rebuild_rollups`` and kept
 current cell by cell (``dashboard.rollups``) after every change that touches it.
+
+References to shops, products and categories are plain ids to the database (no foreign-key constraint and
+no index of their own): a rebuild writes millions of rows, and each constraint or index costs every row.
+The indexes the dashboards query by are declared below.
 """
 
 from __future__ import annotations
@@ -49,7 +53,9 @@ class ShopDay(PlaceMixin, SalesFigures):
     """One shop's figures for one day (rows only for days with something to count)."""
 
     day = models.DateField()
-    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.CASCADE, related_name="+")
+    vendor = models.ForeignKey(
+        "vendors.Vendor", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
     vendor_type = models.CharField(max_length=12)
     poverty_relief = models.BooleanField(default=False)
 
@@ -92,7 +98,9 @@ class BuyerDay(PlaceMixin, models.Model):
     from these rows (distinct counts do not add up across days)."""
 
     day = models.DateField()
-    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.CASCADE, related_name="+")
+    vendor = models.ForeignKey(
+        "vendors.Vendor", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
     vendor_type = models.CharField(max_length=12)
     buyer_id = models.BigIntegerField()
 
@@ -132,9 +140,18 @@ class CategoryDay(PlaceMixin, models.Model):
 
     day = models.DateField()
     vendor_type = models.CharField(max_length=12)
-    category = models.ForeignKey("catalog.Category", on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey(
+        "catalog.Category", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
     # The category's parent when the row was computed (None: a top-level category), for drilling down.
-    parent = models.ForeignKey("catalog.Category", null=True, on_delete=models.CASCADE, related_name="+")
+    parent = models.ForeignKey(
+        "catalog.Category",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
     orders = models.PositiveIntegerField(default=0)
     gmv = MoneyField(default=0)  # line totals (goods; shipping is not split across categories)
     quantity = models.PositiveIntegerField(default=0)
@@ -155,10 +172,16 @@ class ProductDay(PlaceMixin, models.Model):
     """Goods of one product sold on one day."""
 
     day = models.DateField()
-    product = models.ForeignKey("catalog.Product", on_delete=models.CASCADE, related_name="+")
-    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey(
+        "catalog.Product", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    vendor = models.ForeignKey(
+        "vendors.Vendor", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
     vendor_type = models.CharField(max_length=12)
-    category = models.ForeignKey("catalog.Category", on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey(
+        "catalog.Category", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
     orders = models.PositiveIntegerField(default=0)
     gmv = MoneyField(default=0)
     quantity = models.PositiveIntegerField(default=0)

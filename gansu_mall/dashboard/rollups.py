@@ -18,6 +18,7 @@ Definitions (the dashboards' figures; days in the platform's time zone):
 
 from __future__ import annotations
 
+import io
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -521,9 +522,38 @@ def _lock() -> None:
 
 
 def _insert(model: type, rows: list[dict[str, Any]]) -> int:
+    """Write rows (dicts by attribute name): COPY on PostgreSQL (a rebuild writes millions), else in batches."""
+    if not rows:
+        return 0
+    if connection.vendor == "postgresql":
+        _copy(model, rows)
+        return len(rows)
     for start in range(0, len(rows), BATCH):
         model.objects.bulk_create([model(**row) for row in rows[start : start + BATCH]])
     return len(rows)
+
+
+def _copy_value(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if value is True or value is False:
+        return "t" if value else "f"
+    text = value.isoformat() if isinstance(value, date) else str(value)
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _copy(model: type, rows: list[dict[str, Any]]) -> None:
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]  # type: ignore[attr-defined]
+    defaults = {field.attname: field.get_default() for field in fields}
+    buffer = io.StringIO()
+    for row in rows:
+        buffer.write("\t".join(_copy_value(row.get(f.attname, defaults[f.attname])) for f in fields))
+        buffer.write("\n")
+    buffer.seek(0)
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    table = connection.ops.quote_name(model._meta.db_table)  # type: ignore[attr-defined]
+    with connection.cursor() as cursor:
+        cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
 
 
 def _months(first: date, last: date) -> Iterator[Window]:
