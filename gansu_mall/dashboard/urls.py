@@ -11,6 +11,7 @@ urlpatterns = [
     path("bureau/dashboard/places/<str:code>/", views.place, name="place"),
     path("bureau/dashboard/categories/", views.categories, name="categories"),
     path("bureau/dashboard/categories/<slug:slug>/", views.categories, name="category"),
+    path("bureau/dashboard/operations/", views.operations, name="operations"),
     path("bureau/dashboard/export/<slug:slug>.<str:fmt>", views.export, name="export"),
     path("bureau/dashboard/report/<str:month>/", views.report, name="report"),
 ]

@@ -172,11 +172,12 @@ def _credit_facts(credit: Any) -> list[dict[str, str]]:
     )
 
 
-def _overview_data(*, period: Period, scope: Scope, grain: str) -> dict[str, Any]:
-    """Everything the overview (and the monthly report) shows, as sections of a table and its chart."""
+def _overview_data(*, period: Period, scope: Scope, grain: str, full: bool = False) -> dict[str, Any]:
+    """What the overview shows: the figures, the series, the prefectures, shops by type and destinations.
+    ``full`` adds the breakdowns by category, top products and shops, logistics and credit (the monthly
+    report and the overview's workbook); on the web they have pages of their own, so that the overview
+    stays fast."""
     summary = selectors.overview(period=period, scope=scope)
-    logistics = selectors.logistics(period=period, scope=scope)
-    credit = selectors.credit(scope=scope)
     series = selectors.series_table(period=period, scope=scope, grain=grain)
     figures = {figure.key: figure for figure in summary.figures}
     destinations = _section(summary.destinations, value="gmv")
@@ -189,18 +190,34 @@ def _overview_data(*, period: Period, scope: Scope, grain: str) -> dict[str, Any
             ],
             kind=MONEY,
         )
-    credit_table = credit.table or Table(slug="credit-grades", title=_("Credit grades of shops"), columns=[])
-    return {
+    sections = [_section(selectors.place_table(period=period, scope=scope, with_buyers=full), value="gmv")]
+    if full:
+        sections += _breakdown_sections(period=period, scope=scope)
+    sections += [_section(summary.shops_by_type, value="shops"), destinations]
+    data: dict[str, Any] = {
         "figures": summary.figures,
         "series": _section(series, value="gmv", style="columns", stacked=True),
-        "sections": [
-            _section(selectors.place_table(period=period, scope=scope), value="gmv"),
-            _section(selectors.category_table(period=period, scope=scope), value="gmv"),
-            _section(selectors.top_table(period=period, scope=scope, what="products"), value="gmv"),
-            _section(selectors.top_table(period=period, scope=scope, what="shops"), value="gmv"),
-            _section(summary.shops_by_type, value="shops"),
-            destinations,
-        ],
+        "sections": sections,
+    }
+    if full:
+        data.update(_operations_data(period=period, scope=scope))
+    return data
+
+
+def _breakdown_sections(*, period: Period, scope: Scope) -> list[dict[str, Any]]:
+    return [
+        _section(selectors.category_table(period=period, scope=scope), value="gmv"),
+        _section(selectors.top_table(period=period, scope=scope, what="products"), value="gmv"),
+        _section(selectors.top_table(period=period, scope=scope, what="shops"), value="gmv"),
+    ]
+
+
+def _operations_data(*, period: Period, scope: Scope) -> dict[str, Any]:
+    """Logistics (the hub queue now, shipments of the range) and credit (shops' grades, lists, objections)."""
+    logistics = selectors.logistics(period=period, scope=scope)
+    credit = selectors.credit(scope=scope)
+    credit_table = credit.table or Table(slug="credit-grades", title=_("Credit grades of shops"), columns=[])
+    return {
         "logistics": _section(logistics.shipped_per_day, value="shipped", style="columns", stacked=True),
         "logistics_facts": _logistics_facts(logistics),
         "credit": _section(credit_table, value="shops"),
@@ -265,6 +282,8 @@ def categories(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     if period:
         table = selectors.category_table(period=period, scope=scope, slug=slug)  # Http404: no such category
         sections = [_section(table, value="gmv")]
+        if not slug:  # the breakdowns page: categories, then the best-selling products and shops
+            sections += _breakdown_sections(period=period, scope=scope)[1:]
         if slug:
             sections.append(
                 _section(selectors.product_table(period=period, scope=scope, slug=slug), value="gmv")
@@ -273,6 +292,17 @@ def categories(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     context["slug"] = slug
     context["heading"] = sections[0]["table"].title if period and slug else slug or _("Sales by category")
     return _render(request, "dashboard/categories.html", "dashboard/_categories.html", context)
+
+
+@role_required(Role.BUREAU, Role.ADMIN)
+@require_GET
+def operations(request: HttpRequest) -> HttpResponse:
+    """Logistics and credit: the hub's queue, shipments and on-time rate of the range; shops' credit."""
+    scope = selectors.scope_for(user=request.user)
+    context = _context(request, nav="operations", scope=scope, today=timezone.localdate())
+    if context["period"]:
+        context.update(_operations_data(period=context["period"], scope=scope))
+    return _render(request, "dashboard/operations.html", "dashboard/_operations.html", context)
 
 
 @role_required(Role.BUREAU, Role.ADMIN)
@@ -289,7 +319,7 @@ def export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     if slug == "overview":
         if fmt != "xlsx":
             raise Http404
-        data = _overview_data(period=period, scope=scope, grain=_grain(request, period))
+        data = _overview_data(period=period, scope=scope, grain=_grain(request, period), full=True)
         tables = [
             data["series"]["table"],
             *(s["table"] for s in data["sections"]),
@@ -321,7 +351,7 @@ def report(request: HttpRequest, month: str) -> HttpResponse:
     period = Period(first, last)
     previous_last = first - timedelta(days=1)
     previous = Period(*month_bounds(previous_last.year, previous_last.month))
-    data = _overview_data(period=period, scope=scope, grain="day")
+    data = _overview_data(period=period, scope=scope, grain="day", full=True)
     data["figures"] = _against(data["figures"], selectors.overview(period=previous, scope=scope).figures)
     context = {
         "nav": "report",
