@@ -15,7 +15,6 @@ import contextlib
 import json
 import os
 import random
-import re
 import shutil
 import signal
 import subprocess
@@ -27,7 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, ensure_database  # noqa: E402
+from common import ROOT, ensure_database, wrk_figures  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gansu_bench")
@@ -194,24 +193,7 @@ def wrk(base: str, paths: list[str], duration: int, connections: int) -> dict[st
         check=True,
     ).stdout
 
-    def ms(label: str) -> float:
-        match = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
-        if not match:
-            return float("nan")
-        value, unit = float(match.group(1)), match.group(2)
-        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
-
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    timeouts = re.search(r"timeout (\d+)", out)
-    return {
-        "rps": rps,
-        "p50_ms": ms("50"),
-        "p99_ms": ms("99"),
-        "non_2xx": int(errors.group(1)) if errors else 0,
-        "timeouts": int(timeouts.group(1)) if timeouts else 0,
-        "distinct_paths": len(set(paths)),
-    }
+    return {**wrk_figures(out), "distinct_paths": len(set(paths))}
 
 
 def scenarios(detail_ids: list[int]) -> dict[str, list[str]]:

@@ -64,7 +64,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_catalog import env as catalog_env  # noqa: E402
-from common import ROOT, ensure_database, load, setup_django  # noqa: E402
+from common import ROOT, ensure_database, load, setup_django, wrk_figures  # noqa: E402
 
 DB_URL = os.environ.get("BENCH_DASH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gansu_bench_dash")
 SERVER_URL = DB_URL.rsplit("/", 1)[0] + "/postgres"
@@ -1258,29 +1258,7 @@ def wrk_with_cookie(
         check=True,
     ).stdout
 
-    def ms(label: str) -> float:
-        match = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
-        if not match:
-            return float("nan")
-        value, unit = float(match.group(1)), match.group(2)
-        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
-
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    requests = re.search(r"(\d+) requests in", out)
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    timeouts = re.search(r"timeout (\d+)", out)
-    done = int(requests.group(1)) if requests else 0
-    nan = float("nan")
-    return {
-        "rps": float(rps.group(1)) if rps else nan,
-        "requests": done,
-        "p50_ms": ms("50") if done else nan,  # wrk prints 0.00us when no request completed
-        "p90_ms": ms("90") if done else nan,
-        "p99_ms": ms("99") if done else nan,
-        "non_2xx": int(errors.group(1)) if errors else 0,
-        "timeouts": int(timeouts.group(1)) if timeouts else 0,
-        "distinct_paths": len(set(paths)),
-    }
+    return {**wrk_figures(out), "distinct_paths": len(set(paths))}
 
 
 # --- Main -------------------------------------------------------------------------------------------------

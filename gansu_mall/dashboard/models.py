@@ -26,6 +26,24 @@ class PlaceMixin(models.Model):
         abstract = True
 
 
+# The additive figures of a ShopDay / CountyDay cell (the fields of SalesFigures), for the code that sums them.
+SALES_FIELDS = (
+    "orders",
+    "gmv",
+    "items_total",
+    "group_orders",
+    "cross_border_orders",
+    "cross_border_gmv",
+    "refunds",
+    "refund_amount",
+    "shipped",
+    "shipped_on_time",
+    "hub_shipped",
+    "hub_on_time",
+    "ship_seconds",
+)
+
+
 class SalesFigures(models.Model):
     """Additive figures of one cell: sums and counts that add up across days, shops and places."""
 

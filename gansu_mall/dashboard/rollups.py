@@ -46,6 +46,7 @@ from catalog.models import Category
 from gansu_mall.core import rollups as topics
 from gansu_mall.core.models import StaleRollup
 from gansu_mall.dashboard.models import (
+    SALES_FIELDS,
     ApplicationDay,
     BuyerDay,
     CategoryDay,
@@ -73,21 +74,6 @@ logger = logging.getLogger(__name__)
 LOCK_KEY = 0x6761_6E73_7531  # the advisory lock of rollup writers (one at a time)
 BATCH = 5000
 ZERO = Decimal("0.00")
-SALES_FIELDS = (
-    "orders",
-    "gmv",
-    "items_total",
-    "group_orders",
-    "cross_border_orders",
-    "cross_border_gmv",
-    "refunds",
-    "refund_amount",
-    "shipped",
-    "shipped_on_time",
-    "hub_shipped",
-    "hub_on_time",
-    "ship_seconds",
-)
 MONEY_FIELDS = {"gmv", "items_total", "cross_border_gmv", "refund_amount"}
 
 

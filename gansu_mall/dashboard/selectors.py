@@ -36,6 +36,7 @@ from gansu_mall.accounts.selectors import user_region_scope
 from gansu_mall.core.errors import invalid
 from gansu_mall.core.money import to_money
 from gansu_mall.dashboard.models import (
+    SALES_FIELDS,
     ApplicationDay,
     BuyerDay,
     CategoryDay,
@@ -55,22 +56,6 @@ ZERO = Decimal("0.00")
 RATE_PLACES = Decimal("0.0001")
 HOUR_PLACES = Decimal("0.1")
 
-# The additive figures of a ``CountyDay`` / ``ShopDay`` cell.
-SALES_FIELDS = (
-    "orders",
-    "gmv",
-    "items_total",
-    "group_orders",
-    "cross_border_orders",
-    "cross_border_gmv",
-    "refunds",
-    "refund_amount",
-    "shipped",
-    "shipped_on_time",
-    "hub_shipped",
-    "hub_on_time",
-    "ship_seconds",
-)
 MONEY_FIELDS = frozenset({"gmv", "items_total", "cross_border_gmv", "refund_amount"})
 VENDOR_TYPES = ("individual", "enterprise", "cooperative")
 GRADES = ("A", "B", "C", "D", "")

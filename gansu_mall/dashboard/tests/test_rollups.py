@@ -363,3 +363,9 @@ def test_rollups_reconcile_with_the_raw_orders_after_any_sequence(
         assert _snapshot() == incremental
         clock["now"] = start
         transaction.set_rollback(True)
+
+
+def test_the_summed_figures_are_exactly_the_fields_of_a_sales_cell():
+    from gansu_mall.dashboard.models import SALES_FIELDS, SalesFigures
+
+    assert sorted(field.name for field in SalesFigures._meta.get_fields()) == sorted(SALES_FIELDS)
