@@ -42,6 +42,7 @@ SALES_FIELDS = (
     "hub_on_time",
     "ship_seconds",
 )
+MONEY_FIELDS = frozenset({"gmv", "items_total", "cross_border_gmv", "refund_amount"})  # of them, the money
 
 
 class SalesFigures(models.Model):

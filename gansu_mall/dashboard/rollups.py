@@ -46,6 +46,7 @@ from catalog.models import Category
 from gansu_mall.core import rollups as topics
 from gansu_mall.core.models import StaleRollup
 from gansu_mall.dashboard.models import (
+    MONEY_FIELDS,
     SALES_FIELDS,
     ApplicationDay,
     BuyerDay,
@@ -74,7 +75,6 @@ logger = logging.getLogger(__name__)
 LOCK_KEY = 0x6761_6E73_7531  # the advisory lock of rollup writers (one at a time)
 BATCH = 5000
 ZERO = Decimal("0.00")
-MONEY_FIELDS = {"gmv", "items_total", "cross_border_gmv", "refund_amount"}
 
 
 @dataclass(frozen=True)
@@ -652,8 +652,3 @@ def rollups_refresh(*, limit: int = 500) -> int:
                     logger.warning("rollups: unknown topic %r marked stale; ignored", topic)
             StaleRollup.objects.filter(id__in=[mark[0] for mark in marks]).delete()
             done += len(cells)
-
-
-def rollups_pending() -> int:
-    """Marks waiting for a refresh (the dashboard says when its figures are catching up)."""
-    return StaleRollup.objects.count()

@@ -36,6 +36,7 @@ from gansu_mall.accounts.selectors import user_region_scope
 from gansu_mall.core.errors import invalid
 from gansu_mall.core.money import to_money
 from gansu_mall.dashboard.models import (
+    MONEY_FIELDS,
     SALES_FIELDS,
     ApplicationDay,
     BuyerDay,
@@ -56,7 +57,6 @@ ZERO = Decimal("0.00")
 RATE_PLACES = Decimal("0.0001")
 HOUR_PLACES = Decimal("0.1")
 
-MONEY_FIELDS = frozenset({"gmv", "items_total", "cross_border_gmv", "refund_amount"})
 VENDOR_TYPES = ("individual", "enterprise", "cooperative")
 GRADES = ("A", "B", "C", "D", "")
 GRAINS = ("day", "week", "month")
