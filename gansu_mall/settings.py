@@ -150,7 +150,7 @@ REDIS_URL = ENV.str("REDIS_URL", required_in_production=True)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "gansu_mall.core.redis_cache.ReusedClientRedisCache",
             "LOCATION": REDIS_URL,
             # Tests share one Redis: each run gets its own key prefix (see conftest.py).
             "KEY_PREFIX": ENV.str("CACHE_KEY_PREFIX", "gansu"),

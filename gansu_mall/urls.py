@@ -27,6 +27,9 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # The API first: its requests are the most numerous, and resolving tries the patterns in order (no page
+    # pattern begins with "api/").
+    path("api/v1/", include(api_v1)),
     path("", include("gansu_mall.core.urls")),
     path("accounts/", include("gansu_mall.accounts.urls")),
     path("bureau/regions/", include("gansu_mall.regions.urls")),
@@ -39,7 +42,6 @@ urlpatterns = [
     # The built-in payment sandbox (refuses to serve when real Alipay settings are configured).
     path("sandbox/", include("orders.payments.sandbox_urls")),
     path("notifications/", include("gansu_mall.notifications.urls")),
-    path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("healthz", core_views.healthz, name="healthz"),

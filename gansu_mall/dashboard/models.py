@@ -89,6 +89,15 @@ class ShopDay(PlaceMixin, SalesFigures):
                 include=["vendor_id", "county_code", "gmv", "orders", "refund_amount", "group_orders"],
             ),
             models.Index(fields=["county_code", "day"], name="shop_day_county"),
+            # The few rows with group-buy orders (the group-buy merchants of a period), and a shop's rows by
+            # day with the figures the group-buy merchants' row sums.
+            models.Index(
+                fields=["day"],
+                name="shop_day_group",
+                include=["vendor_id", "county_code"],
+                condition=models.Q(group_orders__gt=0),
+            ),
+            models.Index(fields=["vendor", "day"], name="shop_day_vendor", include=["gmv", "orders"]),
         ]
 
     def __str__(self) -> str:
@@ -118,6 +127,27 @@ class CountyDay(PlaceMixin, SalesFigures):
         return f"{self.day} {self.county_code} {self.vendor_type}"
 
 
+class CountyMonth(PlaceMixin, SalesFigures):
+    """The sum of ``CountyDay`` over a calendar month (per county, vendor type and poverty-relief flag): a
+    range's whole months are read from these rows, its other days from CountyDay (a year is 12 rows per
+    cell instead of 365). Kept from the CountyDay rows whenever they change."""
+
+    month = models.DateField()  # its first day
+    vendor_type = models.CharField(max_length=12)
+    poverty_relief = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county_code", "vendor_type", "poverty_relief", "month"], name="county_month_once"
+            )
+        ]
+        indexes = [models.Index(fields=["month"], name="county_month_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.county_code} {self.vendor_type}"
+
+
 class BuyerDay(PlaceMixin, models.Model):
     """That a buyer paid for an order of a shop on a day: distinct buyers of any range and area are counted
     from these rows (distinct counts do not add up across days)."""
@@ -141,6 +171,25 @@ class BuyerDay(PlaceMixin, models.Model):
         return f"{self.day} shop {self.vendor_id} buyer {self.buyer_id}"
 
 
+class BuyerMonth(models.Model):
+    """The buyers who paid in a calendar month, as a bitmap of their user ids (bit n set: user n paid for an
+    order of a shop there), for all of Gansu (``prefecture_code`` "") and for each prefecture. The distinct
+    buyers of a range that holds whole months are counted by OR-ing these and adding the BuyerDay buyers of
+    its remaining days who are not in them: a year is twelve bitmaps and a few weeks of rows, where hashing
+    its 600,000 BuyerDay rows took a quarter of a second. Kept from the BuyerDay rows of the month."""
+
+    month = models.DateField()  # its first day
+    prefecture_code = models.CharField(max_length=6, blank=True)  # "": the whole province
+    buyers = models.BinaryField()  # little-endian bits, no trailing zero bytes
+    count = models.PositiveIntegerField(default=0)  # bits set
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["prefecture_code", "month"], name="buyer_month_once")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.prefecture_code or 'province'}: {self.count} buyers"
+
+
 class DestinationDay(PlaceMixin, models.Model):
     """Orders paid on a day by destination province (domestic and cross-border), per shop county."""
 
@@ -161,6 +210,29 @@ class DestinationDay(PlaceMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.county_code} → {self.province_code}"
+
+
+class DestinationMonth(PlaceMixin, models.Model):
+    """The sum of ``DestinationDay`` over a calendar month, as CountyMonth is of CountyDay."""
+
+    month = models.DateField()  # its first day
+    vendor_type = models.CharField(max_length=12)
+    province_code = models.CharField(max_length=6)
+    outside_mainland = models.BooleanField(default=False)
+    orders = models.PositiveIntegerField(default=0)
+    gmv = MoneyField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county_code", "vendor_type", "province_code", "outside_mainland", "month"],
+                name="destination_month_once",
+            )
+        ]
+        indexes = [models.Index(fields=["month"], name="destination_month_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.county_code} → {self.province_code}"
 
 
 class CategoryDay(PlaceMixin, models.Model):

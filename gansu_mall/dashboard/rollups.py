@@ -21,7 +21,7 @@ from __future__ import annotations
 import io
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -50,9 +50,12 @@ from gansu_mall.dashboard.models import (
     SALES_FIELDS,
     ApplicationDay,
     BuyerDay,
+    BuyerMonth,
     CategoryDay,
     CountyDay,
+    CountyMonth,
     DestinationDay,
+    DestinationMonth,
     ProductDay,
     ShopChangeDay,
     ShopDay,
@@ -246,6 +249,96 @@ def buyer_rows(window: Window) -> list[dict[str, Any]]:
         }
         for row in rows
     ]
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def bitmap(ids: Iterable[int]) -> bytes:
+    """The ids as a little-endian bitmap (bit n of byte n // 8 … set for id n), without trailing zero bytes:
+    the same set always gives the same bytes."""
+    ids = list(ids)
+    if not ids:
+        return b""
+    bits = bytearray(max(ids) // 8 + 1)
+    for n in ids:
+        bits[n >> 3] |= 1 << (n & 7)
+    return bytes(bits).rstrip(b"\0")
+
+
+def buyer_month_rows(month: date, buyers: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """BuyerMonth rows of ``month`` from all of its BuyerDay rows (dicts with buyer_id and prefecture_code):
+    one for the province and one for each prefecture with a buyer."""
+    by_area: dict[str, set[int]] = defaultdict(set)
+    for row in buyers:
+        by_area[""].add(row["buyer_id"])
+        by_area[row["prefecture_code"]].add(row["buyer_id"])
+    return [
+        {"month": month, "prefecture_code": area, "buyers": bitmap(ids), "count": len(ids)}
+        for area, ids in sorted(by_area.items())
+    ]
+
+
+def buyer_months_refresh(months: Iterable[date]) -> None:
+    """The BuyerMonth rows of these months again, from their BuyerDay rows as they are now."""
+    for month in sorted(set(months)):
+        BuyerMonth.objects.filter(month=month).delete()
+        pairs = (
+            BuyerDay.objects.filter(day__gte=month, day__lt=next_month(month))
+            .values_list("prefecture_code", "buyer_id")
+            .distinct()
+            .order_by()
+        )
+        sql, params = pairs.query.sql_with_params()
+        with connection.cursor() as cursor:  # a month's buyers, fetched whole (the ORM's iterator was slower)
+            cursor.execute(sql, params)
+            rows = [{"prefecture_code": area, "buyer_id": buyer} for area, buyer in cursor.fetchall()]
+        _insert(BuyerMonth, buyer_month_rows(month, rows))
+
+
+# The monthly sums of the daily tables: (day table, month table, the columns a cell is keyed by, the summed).
+MONTHLY = (
+    (
+        CountyDay,
+        CountyMonth,
+        ("county_code", "prefecture_code", "vendor_type", "poverty_relief"),
+        SALES_FIELDS,
+    ),
+    (
+        DestinationDay,
+        DestinationMonth,
+        ("county_code", "prefecture_code", "vendor_type", "province_code", "outside_mainland"),
+        ("orders", "gmv"),
+    ),
+)
+
+
+def monthly_refresh(month: date, county_code: str | None = None) -> dict[str, int]:
+    """CountyMonth and DestinationMonth of ``month`` (of one county, or all) again, as the sums of their
+    day rows as they are now. Returns the rows written per table."""
+    written: dict[str, int] = {}
+    for day_model, month_model, keys, names in MONTHLY:
+        place = {} if county_code is None else {"county_code": county_code}
+        month_model.objects.filter(month=month, **place).delete()
+        rows = (
+            day_model.objects.filter(day__gte=month, day__lt=next_month(month), **place)
+            .values(*keys)
+            .annotate(**{f"{name}__sum": Sum(name) for name in names})
+            .order_by()
+        )
+        written[month_model.__name__] = _insert(
+            month_model,
+            [
+                {"month": month, **{key: row[key] for key in keys}, **{n: row[f"{n}__sum"] for n in names}}
+                for row in rows
+            ],
+        )
+    return written
 
 
 def product_rows(window: Window) -> list[dict[str, Any]]:
@@ -524,6 +617,8 @@ def _copy_value(value: Any) -> str:
         return "\\N"
     if value is True or value is False:
         return "t" if value else "f"
+    if isinstance(value, bytes | memoryview):
+        return "\\\\x" + bytes(value).hex()  # bytea's hex form, its backslash escaped for COPY's text format
     text = value.isoformat() if isinstance(value, date) else str(value)
     return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
@@ -564,7 +659,10 @@ ROLLUPS = (
     ShopDay,
     CountyDay,
     BuyerDay,
+    BuyerMonth,
+    CountyMonth,
     DestinationDay,
+    DestinationMonth,
     CategoryDay,
     ProductDay,
     ShopChangeDay,
@@ -590,15 +688,33 @@ def rollups_rebuild(*, today: date | None = None) -> dict[str, int]:
                 buyers = buyer_rows(window)
                 written["ShopDay"] += _insert(ShopDay, shops)
                 written["BuyerDay"] += _insert(BuyerDay, buyers)
+                # The windows are calendar months (or the start of one): each BuyerMonth from its window.
+                written["BuyerMonth"] += _insert(BuyerMonth, buyer_month_rows(month_of(window.first), buyers))
                 written["CountyDay"] += _insert(CountyDay, county_rows(shops, buyers))
                 written["DestinationDay"] += _insert(DestinationDay, destination_rows(window))
                 written["CategoryDay"] += _insert(CategoryDay, category_rows(window))
                 written["ProductDay"] += _insert(ProductDay, product_rows(window))
                 written["ShopChangeDay"] += _insert(ShopChangeDay, shop_change_rows(window))
                 written["ApplicationDay"] += _insert(ApplicationDay, application_rows(window))
+                for name, rows in monthly_refresh(month_of(window.first)).items():
+                    written[name] += rows
         if last_mark is not None:
             StaleRollup.objects.filter(id__lte=last_mark).delete()
+    _analyze()
     return written
+
+
+def _analyze() -> None:
+    """Fresh planner statistics of the rollup tables (PostgreSQL): a rebuild replaces every row at once, and
+    until autovacuum gets round to them the planner would take the tables' old sizes and choose plans a
+    hundred times slower (a nested loop over a year of rows it expected to be a few thousand). Outside a
+    transaction also VACUUM, so that the covering indexes are read without visiting the table."""
+    if connection.vendor != "postgresql":
+        return
+    command = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
+    with connection.cursor() as cursor:
+        for model in ROLLUPS:
+            cursor.execute(f"{command} {connection.ops.quote_name(model._meta.db_table)}")  # type: ignore[attr-defined]
 
 
 def _refresh_shop_day(day: date, vendor_id: int) -> None:
@@ -621,6 +737,7 @@ def _refresh_shop_day(day: date, vendor_id: int) -> None:
     buyers = list(BuyerDay.objects.filter(day=day, county_code=county).values())
     _insert(CountyDay, county_rows(shops, buyers))
     _insert(DestinationDay, destination_rows(county_window))
+    monthly_refresh(month_of(day), county)
     _insert(CategoryDay, category_rows(county_window))
 
 
@@ -641,14 +758,17 @@ def rollups_refresh(*, limit: int = 500) -> int:
             if not marks:
                 return done
             cells = {(topic, day, key) for _, topic, day, key in marks}
+            buyer_months = set()
             for topic, day, key in sorted(cells):
                 if topic == topics.SHOP:
                     _refresh_shop_day(day, key)
+                    buyer_months.add(month_of(day))
                 elif topic == topics.SHOPS:
                     _refresh_whole_day(ShopChangeDay, shop_change_rows, day)
                 elif topic == topics.APPLICATIONS:
                     _refresh_whole_day(ApplicationDay, application_rows, day)
                 else:
                     logger.warning("rollups: unknown topic %r marked stale; ignored", topic)
+            buyer_months_refresh(buyer_months)
             StaleRollup.objects.filter(id__in=[mark[0] for mark in marks]).delete()
             done += len(cells)

@@ -82,7 +82,7 @@ def test_production_uses_redis_and_postgres():
     assert s["https"] is True
     assert s["eager"] is False
     assert s["db"] == "django.db.backends.postgresql"
-    assert s["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert s["cache"] == "gansu_mall.core.redis_cache.ReusedClientRedisCache"
     assert s["broker"] == "redis://127.0.0.1:6379/3"
     assert s["hosts"] == ["mall.example.cn"]
 

@@ -35,6 +35,7 @@ from gansu_mall.dashboard.models import (
     ShopChangeDay,
     ShopDay,
 )
+from gansu_mall.dashboard.rollups import buyer_months_refresh, monthly_refresh
 from gansu_mall.dashboard.tables import Period, Scope
 
 D = date
@@ -103,6 +104,7 @@ def sale(vendor, day, **figures):
     if figures.get("group_orders"):
         cell.group_shops += 1
     cell.save()
+    monthly_refresh(day.replace(day=1), county)  # the county's CountyMonth rows, as the rollups keep them
 
 
 def buyers(vendor, day, *ids):
@@ -119,6 +121,7 @@ def buyers(vendor, day, *ids):
     CountyDay.objects.filter(county_code=county, vendor_type=vendor.vendor_type, day=day).update(
         buyers=len(ids)
     )
+    buyer_months_refresh([day.replace(day=1)])  # as the rollups keep them: the month's bitmaps again
 
 
 def goods(vendor, product, day, *, orders, gmv, quantity):
@@ -191,6 +194,7 @@ def destination(county, vendor_type, day, province, *, orders, gmv, outside=Fals
         orders=orders,
         gmv=Decimal(gmv),
     )
+    monthly_refresh(day.replace(day=1), county)
 
 
 def fulfillment_task(vendor, status, worker=None):

@@ -22,6 +22,7 @@ from gansu_mall.dashboard import rollups
 from gansu_mall.dashboard.models import (
     ApplicationDay,
     BuyerDay,
+    BuyerMonth,
     CategoryDay,
     CountyDay,
     DestinationDay,
@@ -71,7 +72,11 @@ def clock(monkeypatch):
 
 def _rows(model, *exclude):
     fields = [f.attname for f in model._meta.concrete_fields if f.attname not in ("id", *exclude)]
-    return sorted(tuple(str(value) for value in row) for row in model.objects.values_list(*fields))
+    return sorted(tuple(_text(value) for value in row) for row in model.objects.values_list(*fields))
+
+
+def _text(value):
+    return bytes(value).hex() if isinstance(value, bytes | memoryview) else str(value)
 
 
 def _snapshot():
@@ -130,6 +135,39 @@ def test_a_paid_order_and_a_refund_give_figures_to_the_fen(clock, buyer, walnuts
         2,
     )
     assert BuyerDay.objects.count() == 1
+    # October's buyers as bitmaps: the province's and 陇南's, each holding the one buyer.
+    months = {row.prefecture_code: row for row in BuyerMonth.objects.all()}
+    assert sorted(months) == ["", "621200"]
+    for row in months.values():
+        assert (row.month.isoformat(), row.count) == ("2026-10-01", 1)
+        assert bytes(row.buyers) == rollups.bitmap([buyer.pk])
+    # The rebuild left fresh planner statistics (ANALYZE inside the test's transaction).
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'dashboard_shopday'")
+            assert cursor.fetchone()[0] == ShopDay.objects.count() == 2
+
+
+def test_bitmaps_of_buyers_are_canonical():
+    assert rollups.bitmap([]) == b""
+    assert rollups.bitmap([0]) == b"\x01"
+    assert rollups.bitmap([9, 1, 9]) == b"\x02\x02"
+    assert rollups.bitmap([70]) == bytes(8) + b"\x40"
+    rows = rollups.buyer_month_rows(
+        datetime(2026, 10, 1, tzinfo=TZ).date(),
+        [
+            {"buyer_id": 3, "prefecture_code": "621200"},
+            {"buyer_id": 17, "prefecture_code": "620100"},
+            {"buyer_id": 3, "prefecture_code": "620100"},
+        ],
+    )
+    assert [(r["prefecture_code"], r["buyers"], r["count"]) for r in rows] == [
+        ("", rollups.bitmap([3, 17]), 2),
+        ("620100", rollups.bitmap([3, 17]), 2),
+        ("621200", rollups.bitmap([3]), 1),
+    ]
 
 
 def test_changes_mark_their_cells_and_the_task_recomputes_them(

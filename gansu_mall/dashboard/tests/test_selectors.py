@@ -567,7 +567,7 @@ CALLS = {
 }
 EXPECTED_QUERIES = {
     "overview": 10,  # distinct buyers and group-buy shops: one hashed count per period
-    "overview-scoped": 10,
+    "overview-scoped": 11,  # and which prefectures the scope holds whole (for the monthly buyer bitmaps)
     "summary": 19,  # the prefectures without distinct buyers, two hashed counts more in the overview
     "prefectures": 4,
     "counties": 5,
@@ -597,3 +597,111 @@ def test_query_counts_do_not_grow_with_rows(shops, django_assert_num_queries, na
     _more_rows(12)
     with django_assert_num_queries(EXPECTED_QUERIES[name]):
         CALLS[name]()
+
+
+# --- distinct buyers over whole months (BuyerMonth bitmaps) ---------------------------------------------
+
+
+def test_whole_months_of_a_period():
+    months, rest = selectors.whole_months(Period(D(2025, 11, 26), D(2026, 2, 10)))
+    assert months == [D(2025, 12, 1), D(2026, 1, 1)]
+    assert rest == [Period(D(2025, 11, 26), D(2025, 11, 30)), Period(D(2026, 2, 1), D(2026, 2, 10))]
+    assert selectors.whole_months(Period(D(2026, 2, 1), D(2026, 2, 28))) == ([D(2026, 2, 1)], [])
+    assert selectors.whole_months(Period(D(2026, 2, 2), D(2026, 2, 28))) == (
+        [],
+        [Period(D(2026, 2, 2), D(2026, 2, 28))],
+    )
+
+
+def _raw_buyers(period, scope):
+    """The definition: distinct buyer ids of the BuyerDay rows of the period within the scope."""
+    from gansu_mall.dashboard.models import BuyerDay
+
+    rows = BuyerDay.objects.filter(day__gte=period.date_from, day__lte=period.date_to)
+    if scope.county_codes is not None:
+        rows = rows.filter(county_code__in=scope.county_codes)
+    return len(set(rows.values_list("buyer_id", flat=True)))
+
+
+def test_buyers_of_whole_months_and_other_days(rollups, longnan_staff, django_assert_num_queries):
+    # 105 also bought in 礼县 (陇南) in October: counted once over October and November.
+    buyers(rollups["pepper"], D(2026, 10, 3), 105)
+    period = Period(D(2026, 10, 1), D(2026, 11, 10))  # October whole, and ten days of November
+    longnan = selectors.scope_for(user=longnan_staff)
+    # The province: {201} in October, {101, 102, 103, 104, 105} in November.
+    with django_assert_num_queries(2):  # October's bitmaps; November's buyers
+        assert selectors._distinct_buyers(period, PROVINCE, [""]) == 6
+    # 陇南 (whole): {201, 105} in October; {101, 102, 105} in November.
+    assert selectors._buyer_areas(longnan) == ["621200"]
+    assert selectors._distinct_buyers(period, longnan, ["621200"]) == 4
+    # 成县 alone is part of a prefecture: its buyers come from the BuyerDay rows: {201}, {101, 102}.
+    assert selectors._buyer_areas(CHENG_XIAN) is None
+    assert selectors._distinct_buyers(period, CHENG_XIAN, None) == 3
+    for scope in (PROVINCE, longnan, CHENG_XIAN):
+        assert selectors._buyers(period, scope)[0] == _raw_buyers(period, scope)
+    # Whole months only: October and November (with 301, who bought on 11-11, after the ten days).
+    autumn = Period(D(2026, 10, 1), D(2026, 11, 30))
+    assert selectors._buyers(autumn, PROVINCE)[0] == _raw_buyers(autumn, PROVINCE) == 7
+
+
+def test_the_overview_counts_buyers_of_a_month_from_the_bitmaps(rollups):
+    october = Period(D(2026, 10, 1), D(2026, 10, 31))
+    figures = selectors.overview(period=october, scope=PROVINCE).by_key
+    assert figures["buyers"].value == 1  # 201
+    november = Period(D(2026, 11, 1), D(2026, 11, 30))
+    figures = selectors.overview(period=november, scope=PROVINCE).by_key
+    assert figures["buyers"].value == 6  # 101–105 and 301 (11-11)
+    assert figures["buyers"].previous == 1  # October 2–31 (30 days): from BuyerDay rows
+
+
+# --- whole months from the month tables, other days from the day tables -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "period",
+    [
+        Period(D(2026, 11, 1), D(2026, 11, 10)),  # days only
+        Period(D(2026, 11, 1), D(2026, 11, 30)),  # one whole month
+        Period(D(2026, 10, 22), D(2026, 11, 30)),  # days of October, all of November
+        Period(D(2026, 9, 1), D(2026, 11, 5)),  # two whole months, five days
+    ],
+    ids=["days", "month", "days-and-month", "months-and-days"],
+)
+def test_sums_from_months_and_days_equal_the_daily_rows(rollups, period):
+    from django.db.models import Sum
+
+    from gansu_mall.dashboard.models import SALES_FIELDS, CountyDay, DestinationDay
+
+    def daily(model, keys, names):
+        rows = model.objects.filter(day__gte=period.date_from, day__lte=period.date_to)
+        out = {}
+        for row in rows.values(*keys).annotate(**{f"{n}__sum": Sum(n) for n in names}).order_by():
+            out[tuple(row[k] for k in keys)] = {n: row[f"{n}__sum"] for n in names}
+        return out
+
+    got = selectors._sums_by(
+        (CountyDay, selectors.CountyMonth),
+        {"now": period},
+        PROVINCE,
+        ["vendor_type", "poverty_relief"],
+        SALES_FIELDS,
+    )["now"]
+    assert got == daily(CountyDay, ["vendor_type", "poverty_relief"], SALES_FIELDS)
+    assert got  # the fixtures sold in each of these periods
+    got = selectors._sums_by(
+        (DestinationDay, selectors.DestinationMonth),
+        {"now": period},
+        CHENG_XIAN,
+        ["province_code"],
+        ("orders", "gmv"),
+    )["now"]
+    scoped = DestinationDay.objects.filter(
+        county_code="621221", day__gte=period.date_from, day__lte=period.date_to
+    )
+    expected = {
+        (row["province_code"],): {"orders": row["orders__sum"], "gmv": row["gmv__sum"]}
+        for row in scoped.values("province_code").annotate(Sum("orders"), Sum("gmv")).order_by()
+    }
+    assert got == expected
+    # 成县 sent goods to Beijing and within Gansu in the first days of November.
+    assert got[("110000",)] == {"orders": 2, "gmv": Decimal("100.50")}
