@@ -213,20 +213,18 @@ class DestinationDay(PlaceMixin, models.Model):
 
 
 class DestinationMonth(PlaceMixin, models.Model):
-    """The sum of ``DestinationDay`` over a calendar month, as CountyMonth is of CountyDay."""
+    """The sum of ``DestinationDay`` over a calendar month per shop county and destination, as CountyMonth is
+    of CountyDay (without the vendor types, which the destinations table does not split by)."""
 
     month = models.DateField()  # its first day
-    vendor_type = models.CharField(max_length=12)
     province_code = models.CharField(max_length=6)
-    outside_mainland = models.BooleanField(default=False)
     orders = models.PositiveIntegerField(default=0)
     gmv = MoneyField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["county_code", "vendor_type", "province_code", "outside_mainland", "month"],
-                name="destination_month_once",
+                fields=["county_code", "province_code", "month"], name="destination_month_once"
             )
         ]
         indexes = [models.Index(fields=["month"], name="destination_month_month")]

@@ -312,7 +312,7 @@ MONTHLY = (
     (
         DestinationDay,
         DestinationMonth,
-        ("county_code", "prefecture_code", "vendor_type", "province_code", "outside_mainland"),
+        ("county_code", "prefecture_code", "province_code"),
         ("orders", "gmv"),
     ),
 )
