@@ -267,6 +267,40 @@ class CategoryDay(PlaceMixin, models.Model):
         return f"{self.day} {self.county_code} category {self.category_id}"
 
 
+class CategoryMonth(PlaceMixin, models.Model):
+    """The sum of ``CategoryDay`` over a calendar month (per county, vendor type, category and the parent it
+    had: a category moved within the month has a row under each parent), as CountyMonth is of CountyDay."""
+
+    month = models.DateField()  # its first day
+    vendor_type = models.CharField(max_length=12)
+    category = models.ForeignKey(
+        "catalog.Category", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    parent = models.ForeignKey(
+        "catalog.Category",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    orders = models.PositiveIntegerField(default=0)
+    gmv = MoneyField(default=0)
+    quantity = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county_code", "vendor_type", "category", "parent", "month"],
+                name="category_month_once",
+            )
+        ]
+        indexes = [models.Index(fields=["month", "parent"], name="category_month_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.county_code} category {self.category_id}"
+
+
 class ProductDay(PlaceMixin, models.Model):
     """Goods of one product sold on one day."""
 

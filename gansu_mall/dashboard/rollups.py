@@ -52,6 +52,7 @@ from gansu_mall.dashboard.models import (
     BuyerDay,
     BuyerMonth,
     CategoryDay,
+    CategoryMonth,
     CountyDay,
     CountyMonth,
     DestinationDay,
@@ -315,12 +316,18 @@ MONTHLY = (
         ("county_code", "prefecture_code", "province_code"),
         ("orders", "gmv"),
     ),
+    (
+        CategoryDay,
+        CategoryMonth,
+        ("county_code", "prefecture_code", "vendor_type", "category_id", "parent_id"),
+        ("orders", "gmv", "quantity"),
+    ),
 )
 
 
 def monthly_refresh(month: date, county_code: str | None = None) -> dict[str, int]:
-    """CountyMonth and DestinationMonth of ``month`` (of one county, or all) again, as the sums of their
-    day rows as they are now. Returns the rows written per table."""
+    """The month tables (CountyMonth, DestinationMonth, CategoryMonth) of ``month`` (of one county, or all)
+    again, as the sums of their day rows as they are now. Returns the rows written per table."""
     written: dict[str, int] = {}
     for day_model, month_model, keys, names in MONTHLY:
         place = {} if county_code is None else {"county_code": county_code}
@@ -664,6 +671,7 @@ ROLLUPS = (
     DestinationDay,
     DestinationMonth,
     CategoryDay,
+    CategoryMonth,
     ProductDay,
     ShopChangeDay,
     ApplicationDay,
@@ -737,8 +745,8 @@ def _refresh_shop_day(day: date, vendor_id: int) -> None:
     buyers = list(BuyerDay.objects.filter(day=day, county_code=county).values())
     _insert(CountyDay, county_rows(shops, buyers))
     _insert(DestinationDay, destination_rows(county_window))
-    monthly_refresh(month_of(day), county)
     _insert(CategoryDay, category_rows(county_window))
+    monthly_refresh(month_of(day), county)
 
 
 def _refresh_whole_day(model: type, rows: Any, day: date) -> None:

@@ -41,6 +41,7 @@ from gansu_mall.dashboard.models import (
     BuyerDay,
     BuyerMonth,
     CategoryDay,
+    CategoryMonth,
     CountyDay,
     CountyMonth,
     DestinationDay,
@@ -863,14 +864,16 @@ def category_table(*, period: Period, scope: Scope, slug: str | None = None) -> 
     tree = _category_tree()
     parent = None if slug is None else _category_get(tree, slug)
     parent_id = None if parent is None else parent["id"]
-    cells = _rollup(CategoryDay, period, scope)
-    cells = cells.filter(parent__isnull=True) if parent_id is None else cells.filter(parent_id=parent_id)
-    sales = {
-        row["category_id"]: row
-        for row in cells.values("category_id")
-        .annotate(orders=Sum("orders"), gmv=Sum("gmv"), quantity=Sum("quantity"))
-        .order_by()
-    }
+    under = Q(parent__isnull=True) if parent_id is None else Q(parent_id=parent_id)
+    sums = _sums_by(
+        (CategoryDay, CategoryMonth),
+        {"now": period},
+        scope,
+        ["category_id"],
+        ("orders", "gmv", "quantity"),
+        where=under,
+    )
+    sales = {key[0]: figures for key, figures in sums["now"].items()}
     nodes = [n for n in tree.values() if n["parent_id"] == parent_id]
     # A category moved since the rows were computed still shows where the rows put it.
     nodes += [tree[i] for i in sales if i in tree and tree[i]["parent_id"] != parent_id]

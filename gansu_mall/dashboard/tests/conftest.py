@@ -156,6 +156,7 @@ def goods(vendor, product, day, *, orders, gmv, quantity):
         cell.gmv += Decimal(gmv)
         cell.quantity += quantity
         cell.save()
+    monthly_refresh(day.replace(day=1), county)
 
 
 def shop_change(county, vendor_type, day, *, opened=0, closed=0, reopened=0):

@@ -668,7 +668,7 @@ def test_the_overview_counts_buyers_of_a_month_from_the_bitmaps(rollups):
     ids=["days", "month", "days-and-month", "months-and-days"],
 )
 def test_sums_from_months_and_days_equal_the_daily_rows(rollups, period):
-    from django.db.models import Sum
+    from django.db.models import Q, Sum
 
     from gansu_mall.dashboard.models import SALES_FIELDS, CountyDay, DestinationDay
 
@@ -705,3 +705,23 @@ def test_sums_from_months_and_days_equal_the_daily_rows(rollups, period):
     assert got == expected
     # 成县 sent goods to Beijing and within Gansu in the first days of November.
     assert got[("110000",)] == {"orders": 2, "gmv": Decimal("100.50")}
+    # Top-level categories (no parent), from CategoryMonth and CategoryDay.
+    from gansu_mall.dashboard.models import CategoryDay
+
+    got = selectors._sums_by(
+        (CategoryDay, selectors.CategoryMonth),
+        {"now": period},
+        PROVINCE,
+        ["category_id"],
+        ("orders", "gmv", "quantity"),
+        where=Q(parent__isnull=True),
+    )["now"]
+    top = CategoryDay.objects.filter(parent__isnull=True, day__gte=period.date_from, day__lte=period.date_to)
+    expected = {
+        (row["category_id"],): {"orders": row["o"], "gmv": row["g"], "quantity": row["q"]}
+        for row in top.values("category_id")
+        .annotate(o=Sum("orders"), g=Sum("gmv"), q=Sum("quantity"))
+        .order_by()
+    }
+    assert got == expected
+    assert got  # the fixtures sold goods in each of these periods
