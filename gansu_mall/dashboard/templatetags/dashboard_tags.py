@@ -7,8 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from gansu_mall.dashboard.charts import chart_for_table, format_value
@@ -82,3 +82,28 @@ def header_key(table: Table) -> str:
 @register.filter
 def is_numeric(column: Column) -> bool:
     return column.kind not in ("text", "date")
+
+
+@register.simple_tag
+def table_rows(table: Table, query: str) -> SafeString:
+    """The ``<tr>`` of a table's rows: the naming column as a row header (a drill-down link where the row has
+    one), numbers right-aligned. Written here rather than in the template: a year's series and places are
+    several hundred cells, and the template's tags and filters per cell cost some 40 ms a page."""
+    header = header_key(table)
+    columns = [(c, c.key == header, is_numeric(c), conditional_escape(c.key)) for c in table.columns]
+    out: list[str] = []
+    for row in table.rows:
+        out.append('<tr data-testid="row">')
+        for column, is_header, numeric, key in columns:
+            text = conditional_escape(format_value(row.get(column.key), column.kind))
+            if is_header:
+                url = row.get("url")
+                if column.key == table.link and url:
+                    href = conditional_escape(with_query(url, query))
+                    text = f'<a href="{href}" data-testid="drill">{text}</a>'
+                out.append(f'<th scope="row" data-key="{key}">{text}</th>')
+            else:
+                css = ' class="num"' if numeric else ""
+                out.append(f'<td{css} data-key="{key}">{text}</td>')
+        out.append("</tr>")
+    return mark_safe("".join(out))  # noqa: S308  (every value above is escaped)
