@@ -647,7 +647,7 @@ def _copy(model: type, rows: list[dict[str, Any]]) -> None:
 def _months(first: date, last: date) -> Iterator[Window]:
     start = first
     while start <= last:
-        following = date(start.year + start.month // 12, start.month % 12 + 1, 1)
+        following = next_month(start)
         yield Window(start, min(last, following - timedelta(days=1)))
         start = following
 
