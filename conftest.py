@@ -38,6 +38,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 def _clear_cache() -> None:
+    from catalog.reference import forget_local
+
+    forget_local()  # the process's own copy of the catalog's reference data, as well as the shared cache
     if settings.REDIS_URL:
         # Only this project's keys: the Redis database may be shared.
         client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]

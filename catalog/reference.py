@@ -9,11 +9,11 @@ does not keep that state)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 from django.core.cache import cache
@@ -22,6 +22,10 @@ from django.utils import translation
 
 REFERENCE_KEY = "catalog:reference:1"
 REFERENCE_SECONDS = 300
+# Each process also keeps the copy it last read for this long, so that a list request neither waits for the
+# cache nor unpickles the tree and synonyms (a third of a millisecond, of a request of four or five). A change
+# drops this process's copy at once; other processes see it within LOCAL_SECONDS.
+LOCAL_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -125,15 +129,30 @@ def _load() -> Reference:
 _pinned: ContextVar[Reference | None] = ContextVar("catalog_reference_pinned", default=None)
 
 
+# (monotonic time read, copy) of this process, or None.
+_local: tuple[float, Reference] | None = None
+
+
 def reference() -> Reference:
+    global _local
     pinned = _pinned.get()
     if pinned is not None:
         return pinned
+    now = time.monotonic()
+    if _local is not None and now - _local[0] < LOCAL_SECONDS:
+        return _local[1]
     cached = cache.get(REFERENCE_KEY)
     if cached is None:
         cached = _load()
         cache.set(REFERENCE_KEY, cached, REFERENCE_SECONDS)
+    _local = (now, cached)
     return cached
+
+
+def forget_local() -> None:
+    """Drop this process's copy (the next ``reference()`` reads the cache)."""
+    global _local
+    _local = None
 
 
 @contextmanager
@@ -156,5 +175,11 @@ def reference_changed(**_kwargs: Any) -> None:
     """Drop the cached reference data now and again after the surrounding transaction commits (and any copy
     pinned for the current block)."""
     _pinned.set(None)
+    forget_local()
     cache.delete(REFERENCE_KEY)
-    transaction.on_commit(partial(cache.delete, REFERENCE_KEY))
+    transaction.on_commit(_forget_all)
+
+
+def _forget_all() -> None:
+    forget_local()
+    cache.delete(REFERENCE_KEY)

@@ -44,3 +44,27 @@ def test_a_new_category_synonym_or_region_name_is_seen_at_once():
     assert {p.code: p.name_en for p in reference().prefectures}["621200"] == "Longnan City"
     pine.delete()
     assert category_with_descendants(slug="nuts") == before
+
+
+def test_the_process_keeps_its_copy_for_a_few_seconds(monkeypatch):
+    """Within LOCAL_SECONDS the process's own copy is used without asking the shared cache; after them, what
+    another process changed (here: the row and the shared cache changed behind this process's back) is read."""
+    from django.core.cache import cache
+
+    from catalog import reference as module
+
+    clock = [1000.0]
+    monkeypatch.setattr(module.time, "monotonic", lambda: clock[0])
+    first = reference()
+    calls: list[str] = []
+    real_get = cache.get
+    monkeypatch.setattr(cache, "get", lambda key, *a, **kw: calls.append(key) or real_get(key, *a, **kw))
+    assert reference() is first
+    assert calls == []
+    Category.objects.filter(slug="nuts").update(name_en="Tree nuts")  # update(): no signal, as elsewhere
+    cache.delete(module.REFERENCE_KEY)
+    clock[0] += module.LOCAL_SECONDS - 0.5
+    assert {c.slug: c.name_en for c in reference().categories}["nuts"] == "Nuts and seeds"
+    clock[0] += 1.0
+    assert {c.slug: c.name_en for c in reference().categories}["nuts"] == "Tree nuts"
+    assert calls == [module.REFERENCE_KEY]
