@@ -190,6 +190,43 @@ class BuyerMonth(models.Model):
         return f"{self.month:%Y-%m} {self.prefecture_code or 'province'}: {self.count} buyers"
 
 
+class BuyerDaySet(models.Model):
+    """The buyers who paid on a day, as a zlib-compressed bitmap of their user ids (``BuyerMonth``'s bitmap,
+    compressed: a day's buyers are a few thousand of hundreds of thousands of ids), for all of Gansu
+    (``prefecture_code`` "") and for each prefecture. The days of a range outside its whole months are OR-ed
+    from these instead of hashing their BuyerDay rows; BuyerMonth is OR-ed from them. Kept from the day's
+    BuyerDay rows."""
+
+    day = models.DateField()
+    prefecture_code = models.CharField(max_length=6, blank=True)  # "": the whole province
+    buyers = models.BinaryField()  # zlib.compress of the little-endian bitmap (as BuyerMonth.buyers)
+    count = models.PositiveIntegerField(default=0)  # bits set
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["prefecture_code", "day"], name="buyer_day_set_once")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.prefecture_code or 'province'}: {self.count} buyers"
+
+
+class ProvinceDay(SalesFigures):
+    """The sum of ``CountyDay`` over every county of a day, per vendor type and poverty-relief flag: what
+    the province's staff see (the overview's figures and series) without summing 86 counties' rows."""
+
+    day = models.DateField()
+    vendor_type = models.CharField(max_length=12)
+    poverty_relief = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["vendor_type", "poverty_relief", "day"], name="province_day_once")
+        ]
+        indexes = [models.Index(fields=["day"], name="province_day_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.vendor_type}"
+
+
 class DestinationDay(PlaceMixin, models.Model):
     """Orders paid on a day by destination province (domestic and cross-border), per shop county."""
 
@@ -231,6 +268,25 @@ class DestinationMonth(PlaceMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.county_code} → {self.province_code}"
+
+
+class ProvinceDestinationDay(models.Model):
+    """The sum of ``DestinationDay`` over every county and vendor type of a day, per destination: the
+    province's destinations table."""
+
+    day = models.DateField()
+    province_code = models.CharField(max_length=6)
+    orders = models.PositiveIntegerField(default=0)
+    gmv = MoneyField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["province_code", "day"], name="prov_destination_day_once")
+        ]
+        indexes = [models.Index(fields=["day"], name="prov_destination_day_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} → {self.province_code}"
 
 
 class CategoryDay(PlaceMixin, models.Model):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import logging
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -50,6 +51,7 @@ from gansu_mall.dashboard.models import (
     SALES_FIELDS,
     ApplicationDay,
     BuyerDay,
+    BuyerDaySet,
     BuyerMonth,
     CategoryDay,
     CategoryMonth,
@@ -58,6 +60,8 @@ from gansu_mall.dashboard.models import (
     DestinationDay,
     DestinationMonth,
     ProductDay,
+    ProvinceDay,
+    ProvinceDestinationDay,
     ShopChangeDay,
     ShopDay,
 )
@@ -93,6 +97,9 @@ class Window:
     @property
     def start(self) -> datetime:
         return datetime.combine(self.first, time.min, tzinfo=timezone.get_default_timezone())
+
+    def days(self) -> list[date]:
+        return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
 
     @property
     def end(self) -> datetime:
@@ -285,21 +292,101 @@ def buyer_month_rows(month: date, buyers: Iterable[Mapping[str, Any]]) -> list[d
     ]
 
 
+def _bits(value: int) -> bytes:
+    """An int's bits as ``bitmap`` writes them (little-endian, no trailing zero bytes)."""
+    return value.to_bytes((value.bit_length() + 7) // 8, "little")
+
+
+def buyer_day_set_rows(buyers: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """BuyerDaySet rows from BuyerDay rows (dicts with day, prefecture_code and buyer_id): for each day, one
+    for the province and one for each prefecture with a buyer."""
+    by_cell: dict[tuple[date, str], set[int]] = defaultdict(set)
+    for row in buyers:
+        by_cell[(row["day"], "")].add(row["buyer_id"])
+        by_cell[(row["day"], row["prefecture_code"])].add(row["buyer_id"])
+    return [
+        {"day": day, "prefecture_code": area, "buyers": zlib.compress(bitmap(ids)), "count": len(ids)}
+        for (day, area), ids in sorted(by_cell.items())
+    ]
+
+
+def buyer_sets_refresh(days: Iterable[date]) -> None:
+    """The BuyerDaySet rows of these days again, from their BuyerDay rows as they are now, and then the
+    BuyerMonth rows of their months."""
+    days = sorted(set(days))
+    if not days:
+        return
+    BuyerDaySet.objects.filter(day__in=days).delete()
+    triples = (
+        BuyerDay.objects.filter(day__in=days)
+        .values_list("day", "prefecture_code", "buyer_id")
+        .distinct()
+        .order_by()
+    )
+    sql, params = triples.query.sql_with_params()
+    with connection.cursor() as cursor:  # fetched whole (the ORM's iterator was slower)
+        cursor.execute(sql, params)
+        rows = [
+            {"day": _as_day(day), "prefecture_code": area, "buyer_id": buyer}
+            for day, area, buyer in cursor.fetchall()
+        ]
+    _insert(BuyerDaySet, buyer_day_set_rows(rows))
+    buyer_months_refresh({month_of(day) for day in days})
+
+
+def _as_day(value: Any) -> date:
+    """A date column's value (SQLite's raw cursor returns the text)."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
 def buyer_months_refresh(months: Iterable[date]) -> None:
-    """The BuyerMonth rows of these months again, from their BuyerDay rows as they are now."""
+    """The BuyerMonth rows of these months again: for each area, the OR of its BuyerDaySet bitmaps of the
+    month."""
     for month in sorted(set(months)):
         BuyerMonth.objects.filter(month=month).delete()
-        pairs = (
-            BuyerDay.objects.filter(day__gte=month, day__lt=next_month(month))
-            .values_list("prefecture_code", "buyer_id")
-            .distinct()
+        by_area: dict[str, int] = defaultdict(int)
+        for area, blob in BuyerDaySet.objects.filter(day__gte=month, day__lt=next_month(month)).values_list(
+            "prefecture_code", "buyers"
+        ):
+            by_area[area] |= int.from_bytes(zlib.decompress(blob), "little")
+        _insert(
+            BuyerMonth,
+            [
+                {"month": month, "prefecture_code": area, "buyers": _bits(bits), "count": bits.bit_count()}
+                for area, bits in sorted(by_area.items())
+                if bits
+            ],
+        )
+
+
+# The province's sums of county tables, by day: (county table, province table, keys, summed columns).
+PROVINCE_DAILY = (
+    (CountyDay, ProvinceDay, ("vendor_type", "poverty_relief"), SALES_FIELDS),
+    (DestinationDay, ProvinceDestinationDay, ("province_code",), ("orders", "gmv")),
+)
+
+
+def province_days_refresh(days: Iterable[date]) -> dict[str, int]:
+    """The ProvinceDay and ProvinceDestinationDay rows of these days again, as the sums of their county rows
+    as they are now. Returns the rows written per table."""
+    days = sorted(set(days))
+    written: dict[str, int] = {}
+    for county_model, province_model, keys, names in PROVINCE_DAILY:
+        province_model.objects.filter(day__in=days).delete()
+        rows = (
+            county_model.objects.filter(day__in=days)
+            .values("day", *keys)
+            .annotate(**{f"{name}__sum": Sum(name) for name in names})
             .order_by()
         )
-        sql, params = pairs.query.sql_with_params()
-        with connection.cursor() as cursor:  # a month's buyers, fetched whole (the ORM's iterator was slower)
-            cursor.execute(sql, params)
-            rows = [{"prefecture_code": area, "buyer_id": buyer} for area, buyer in cursor.fetchall()]
-        _insert(BuyerMonth, buyer_month_rows(month, rows))
+        written[province_model.__name__] = _insert(
+            province_model,
+            [
+                {"day": row["day"], **{key: row[key] for key in keys}, **{n: row[f"{n}__sum"] for n in names}}
+                for row in rows
+            ],
+        )
+    return written
 
 
 # The monthly sums of the daily tables: (day table, month table, the columns a cell is keyed by, the summed).
@@ -665,10 +752,13 @@ def _first_day() -> date | None:
 ROLLUPS = (
     ShopDay,
     CountyDay,
+    ProvinceDay,
     BuyerDay,
+    BuyerDaySet,
     BuyerMonth,
     CountyMonth,
     DestinationDay,
+    ProvinceDestinationDay,
     DestinationMonth,
     CategoryDay,
     CategoryMonth,
@@ -698,8 +788,11 @@ def rollups_rebuild(*, today: date | None = None) -> dict[str, int]:
                 written["BuyerDay"] += _insert(BuyerDay, buyers)
                 # The windows are calendar months (or the start of one): each BuyerMonth from its window.
                 written["BuyerMonth"] += _insert(BuyerMonth, buyer_month_rows(month_of(window.first), buyers))
+                written["BuyerDaySet"] += _insert(BuyerDaySet, buyer_day_set_rows(buyers))
                 written["CountyDay"] += _insert(CountyDay, county_rows(shops, buyers))
                 written["DestinationDay"] += _insert(DestinationDay, destination_rows(window))
+                for name, rows in province_days_refresh(window.days()).items():
+                    written[name] += rows
                 written["CategoryDay"] += _insert(CategoryDay, category_rows(window))
                 written["ProductDay"] += _insert(ProductDay, product_rows(window))
                 written["ShopChangeDay"] += _insert(ShopChangeDay, shop_change_rows(window))
@@ -766,17 +859,19 @@ def rollups_refresh(*, limit: int = 500) -> int:
             if not marks:
                 return done
             cells = {(topic, day, key) for _, topic, day, key in marks}
-            buyer_months = set()
+            shop_days = set()
             for topic, day, key in sorted(cells):
                 if topic == topics.SHOP:
                     _refresh_shop_day(day, key)
-                    buyer_months.add(month_of(day))
+                    shop_days.add(day)
                 elif topic == topics.SHOPS:
                     _refresh_whole_day(ShopChangeDay, shop_change_rows, day)
                 elif topic == topics.APPLICATIONS:
                     _refresh_whole_day(ApplicationDay, application_rows, day)
                 else:
                     logger.warning("rollups: unknown topic %r marked stale; ignored", topic)
-            buyer_months_refresh(buyer_months)
+            # Once per day touched, after all of its counties: the province's rows and the buyers' bitmaps.
+            province_days_refresh(shop_days)
+            buyer_sets_refresh(shop_days)
             StaleRollup.objects.filter(id__in=[mark[0] for mark in marks]).delete()
             done += len(cells)

@@ -15,6 +15,7 @@ Decimal fractions with four places (``None`` when the denominator is zero), hour
 from __future__ import annotations
 
 import re
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ from gansu_mall.dashboard.models import (
     SALES_FIELDS,
     ApplicationDay,
     BuyerDay,
+    BuyerDaySet,
     BuyerMonth,
     CategoryDay,
     CategoryMonth,
@@ -47,6 +49,8 @@ from gansu_mall.dashboard.models import (
     DestinationDay,
     DestinationMonth,
     ProductDay,
+    ProvinceDay,
+    ProvinceDestinationDay,
     ShopChangeDay,
     ShopDay,
 )
@@ -178,12 +182,13 @@ def _sums_by(
 ) -> dict[str, dict[tuple[Any, ...], dict[str, Any]]]:
     """Sums of ``names`` grouped by ``keys``, for each of the named periods (which must not overlap): their
     whole months from the month table, their other days from the day table (``tables``: day table, month
-    table), at most one query each. ``{period name: {key values: sums}}``."""
+    table or None), at most one query each. ``{period name: {key values: sums}}``."""
     names = tuple(names)
     day_model, month_model = tables
     by_table: list[tuple[Any, dict[str, Q]]] = [(day_model, {}), (month_model, {})]
     for label, period in periods.items():
-        months, rest = whole_months(period)
+        # No month table (the province's days, a few rows a day): every day from the day table.
+        months, rest = whole_months(period) if month_model is not None else ([], [period])
         if rest:
             days = Q()
             for stretch in rest:
@@ -315,12 +320,18 @@ def _two_periods(period: Period) -> tuple[Period, Q, Q]:
     return Period(previous.date_from, period.date_to), _in_period(period), _in_period(previous)
 
 
+def _county_tables(scope: Scope, day_model: Any, month_model: Any, province_model: Any) -> tuple[Any, Any]:
+    """The tables to sum for the scope: the province's own day rows for the whole province (a few rows a
+    day instead of every county's), else the county rows, by month and by day."""
+    return (province_model, None) if scope.provincial else (day_model, month_model)
+
+
 def _sales_by_type(period: Period, scope: Scope) -> dict[str, dict[Any, dict[str, Any]]]:
-    """County sums of this period (``now``) and the previous one (``before``), per vendor type and
-    poverty-relief flag: ``{"now": {(type, flag): sums}, "before": ...}`` (whole months from CountyMonth,
-    the other days from CountyDay: two queries at most)."""
+    """Sums of this period (``now``) and the previous one (``before``), per vendor type and poverty-relief
+    flag: ``{"now": {(type, flag): sums}, "before": ...}``: for the province from ProvinceDay (one query),
+    else whole months from CountyMonth and the other days from CountyDay (two queries at most)."""
     return _sums_by(
-        (CountyDay, CountyMonth),
+        _county_tables(scope, CountyDay, CountyMonth, ProvinceDay),
         {"now": period, "before": period.previous()},
         scope,
         ["vendor_type", "poverty_relief"],
@@ -423,34 +434,27 @@ def _buyer_areas(scope: Scope) -> list[str] | None:
 
 
 def _distinct_buyers(period: Period, scope: Scope, areas: list[str] | None) -> int:
-    """Distinct buyers in the period: OR-ed BuyerMonth bitmaps of its whole months plus the buyers of its
-    other days who are not among them; a period without a whole month (or a scope that is not whole
-    prefectures) from the BuyerDay rows alone."""
-    months, rest = whole_months(period)
-    if not months or areas is None:
+    """Distinct buyers in the period: the OR of the BuyerMonth bitmaps of its whole months and the
+    BuyerDaySet bitmaps of its other days (two queries at most); for a scope that is not whole prefectures,
+    from the BuyerDay rows."""
+    if areas is None:
         return _distinct(_rollup(BuyerDay, period, scope), "buyer_id")
+    months, rest = whole_months(period)
     bits = 0
-    for blob in BuyerMonth.objects.filter(month__in=months, prefecture_code__in=areas).values_list(
-        "buyers", flat=True
-    ):
-        bits |= int.from_bytes(blob, "little")
-    count = bits.bit_count()
+    if months:
+        for blob in BuyerMonth.objects.filter(month__in=months, prefecture_code__in=areas).values_list(
+            "buyers", flat=True
+        ):
+            bits |= int.from_bytes(blob, "little")
     if rest:
-        known = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
-        size = len(known)
-        # One SELECT per stretch, UNIONed (distinct): each reads its days off the index alone, where one
-        # SELECT with the stretches OR-ed had the rows fetched from the table.
-        stretches = [_rollup(BuyerDay, stretch, scope).values_list("buyer_id").order_by() for stretch in rest]
-        others = stretches[0].union(*stretches[1:]) if len(stretches) > 1 else stretches[0].distinct()
-        sql, params = others.query.sql_with_params()
-        with connection.cursor() as cursor:
-            # Fetched whole: tens of thousands of ids, where the queryset's iterator (chunks of 100, a
-            # model-less row each) took longer than the query.
-            cursor.execute(sql, params)
-            for (buyer,) in cursor.fetchall():
-                if buyer >> 3 >= size or not known[buyer >> 3] >> (buyer & 7) & 1:
-                    count += 1
-    return count
+        days = Q()
+        for stretch in rest:
+            days |= _in_period(stretch)
+        for blob in BuyerDaySet.objects.filter(days, prefecture_code__in=areas).values_list(
+            "buyers", flat=True
+        ):
+            bits |= int.from_bytes(zlib.decompress(blob), "little")
+    return bits.bit_count()
 
 
 def _group_shops(period: Period, scope: Scope) -> tuple[list[int], list[int]]:
@@ -588,7 +592,11 @@ def _shops_by_type_table(
 def destinations_table(*, period: Period, scope: Scope) -> Table:
     """Orders and GMV by destination province, largest GMV first; provinces outside mainland China flagged."""
     sums = _sums_by(
-        (DestinationDay, DestinationMonth), {"now": period}, scope, ["province_code"], ("orders", "gmv")
+        _county_tables(scope, DestinationDay, DestinationMonth, ProvinceDestinationDay),
+        {"now": period},
+        scope,
+        ["province_code"],
+        ("orders", "gmv"),
     )
     rows = sorted(
         ({"province_code": key[0], **figures} for key, figures in sums["now"].items()),
@@ -1070,7 +1078,8 @@ def series_table(*, period: Period, scope: Scope, grain: str) -> Table:
     # Summed by day in the database and into weeks or months here: truncating every row's date in SQL
     # cost more than the sums (a year of CountyDay rows by week: 87 ms against 30).
     sums: dict[date, dict[str, Any]] = {}
-    days = _rollup(CountyDay, period, scope).values("day").annotate(**_sales_sums(SERIES_FIGURES)).order_by()
+    rollup: Any = ProvinceDay if scope.provincial else CountyDay
+    days = _rollup(rollup, period, scope).values("day").annotate(**_sales_sums(SERIES_FIGURES)).order_by()
     for row in days:
         bucket = sums.setdefault(bucket_start(_as_date(row["day"]), grain), _zeros(SERIES_FIGURES))
         _add(bucket, _clean(row, SERIES_FIGURES), SERIES_FIGURES)

@@ -35,7 +35,7 @@ from gansu_mall.dashboard.models import (
     ShopChangeDay,
     ShopDay,
 )
-from gansu_mall.dashboard.rollups import buyer_months_refresh, monthly_refresh
+from gansu_mall.dashboard.rollups import buyer_sets_refresh, monthly_refresh, province_days_refresh
 from gansu_mall.dashboard.tables import Period, Scope
 
 D = date
@@ -105,6 +105,7 @@ def sale(vendor, day, **figures):
         cell.group_shops += 1
     cell.save()
     monthly_refresh(day.replace(day=1), county)  # the county's CountyMonth rows, as the rollups keep them
+    province_days_refresh([day])  # and the province's rows of the day
 
 
 def buyers(vendor, day, *ids):
@@ -121,7 +122,7 @@ def buyers(vendor, day, *ids):
     CountyDay.objects.filter(county_code=county, vendor_type=vendor.vendor_type, day=day).update(
         buyers=len(ids)
     )
-    buyer_months_refresh([day.replace(day=1)])  # as the rollups keep them: the month's bitmaps again
+    buyer_sets_refresh([day])  # as the rollups keep them: the day's and the month's bitmaps again
 
 
 def goods(vendor, product, day, *, orders, gmv, quantity):
@@ -196,6 +197,7 @@ def destination(county, vendor_type, day, province, *, orders, gmv, outside=Fals
         gmv=Decimal(gmv),
     )
     monthly_refresh(day.replace(day=1), county)
+    province_days_refresh([day])
 
 
 def fulfillment_task(vendor, status, worker=None):

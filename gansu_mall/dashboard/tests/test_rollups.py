@@ -6,8 +6,9 @@ figures computed straight from the raw orders."""
 
 from __future__ import annotations
 
+import zlib
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -22,11 +23,14 @@ from gansu_mall.dashboard import rollups
 from gansu_mall.dashboard.models import (
     ApplicationDay,
     BuyerDay,
+    BuyerDaySet,
     BuyerMonth,
     CategoryDay,
     CountyDay,
     DestinationDay,
     ProductDay,
+    ProvinceDay,
+    ProvinceDestinationDay,
     ShopChangeDay,
     ShopDay,
 )
@@ -141,6 +145,24 @@ def test_a_paid_order_and_a_refund_give_figures_to_the_fen(clock, buyer, walnuts
     for row in months.values():
         assert (row.month.isoformat(), row.count) == ("2026-10-01", 1)
         assert bytes(row.buyers) == rollups.bitmap([buyer.pk])
+    # The day's buyers as compressed bitmaps, the same two areas.
+    sets = {(row.day.isoformat(), row.prefecture_code): row for row in BuyerDaySet.objects.all()}
+    assert sorted(sets) == [("2026-10-05", ""), ("2026-10-05", "621200")]
+    for row in sets.values():
+        assert row.count == 1
+        assert zlib.decompress(bytes(row.buyers)) == rollups.bitmap([buyer.pk])
+    # The province's day rows: the county's, summed (one county, one type here).
+    province = ProvinceDay.objects.get(day="2026-10-05")
+    assert (province.vendor_type, province.poverty_relief, province.orders, province.gmv) == (
+        walnut_shop.vendor_type,
+        county.poverty_relief,
+        2,
+        first.total + second.total,
+    )
+    assert ProvinceDay.objects.get(day="2026-10-06").refund_amount == Decimal("10.05")
+    assert list(ProvinceDestinationDay.objects.values_list("day", "province_code", "orders", "gmv")) == [
+        (date(2026, 10, 5), "620000", 2, first.total + second.total)
+    ]
     # The rebuild left fresh planner statistics (ANALYZE inside the test's transaction).
     from django.db import connection
 
@@ -397,10 +419,67 @@ def test_rollups_reconcile_with_the_raw_orders_after_any_sequence(
             event("money was refunded")
         incremental = _snapshot()
         assert _rollup_figures() == _raw_figures()
+        assert _province_rows() == _province_rows_by_definition()
         rollups_rebuild()
         assert _snapshot() == incremental
         clock["now"] = start
         transaction.set_rollback(True)
+
+
+def _province_rows():
+    """The province's derived rows: ProvinceDay and ProvinceDestinationDay cells, and each BuyerDaySet and
+    BuyerMonth bitmap as the set of its ids."""
+    from gansu_mall.dashboard.models import SALES_FIELDS
+
+    def ids(blob):
+        bits = int.from_bytes(blob, "little")
+        return {n for n in range(bits.bit_length()) if bits >> n & 1}
+
+    return {
+        "days": {
+            (row["day"], row["vendor_type"], row["poverty_relief"]): tuple(row[n] for n in SALES_FIELDS)
+            for row in ProvinceDay.objects.values()
+        },
+        "destinations": {
+            (row.day, row.province_code): (row.orders, row.gmv)
+            for row in ProvinceDestinationDay.objects.all()
+        },
+        "day sets": {
+            (row.day, row.prefecture_code): ids(zlib.decompress(bytes(row.buyers)))
+            for row in BuyerDaySet.objects.all()
+        },
+        "months": {
+            (row.month, row.prefecture_code): ids(bytes(row.buyers)) for row in BuyerMonth.objects.all()
+        },
+    }
+
+
+def _province_rows_by_definition():
+    """The same, summed and collected here from CountyDay, DestinationDay and BuyerDay."""
+    from gansu_mall.dashboard.models import SALES_FIELDS
+
+    days: dict = {}
+    for row in CountyDay.objects.values():
+        key = (row["day"], row["vendor_type"], row["poverty_relief"])
+        sums = days.setdefault(key, [0] * len(SALES_FIELDS))
+        for i, name in enumerate(SALES_FIELDS):
+            sums[i] += row[name]
+    destinations: dict = defaultdict(lambda: [0, Decimal("0.00")])
+    for row in DestinationDay.objects.all():
+        destinations[(row.day, row.province_code)][0] += row.orders
+        destinations[(row.day, row.province_code)][1] += row.gmv
+    day_sets: dict = defaultdict(set)
+    months: dict = defaultdict(set)
+    for row in BuyerDay.objects.all():
+        for area in ("", row.prefecture_code):
+            day_sets[(row.day, area)].add(row.buyer_id)
+            months[(row.day.replace(day=1), area)].add(row.buyer_id)
+    return {
+        "days": {key: tuple(sums) for key, sums in days.items()},
+        "destinations": {key: tuple(value) for key, value in destinations.items()},
+        "day sets": dict(day_sets),
+        "months": dict(months),
+    }
 
 
 def test_the_summed_figures_are_exactly_the_fields_of_a_sales_cell():

@@ -644,6 +644,17 @@ def test_buyers_of_whole_months_and_other_days(rollups, longnan_staff, django_as
     assert selectors._buyers(autumn, PROVINCE)[0] == _raw_buyers(autumn, PROVINCE) == 7
 
 
+def test_buyers_of_days_only_from_the_day_bitmaps(rollups, longnan_staff, django_assert_num_queries):
+    buyers(rollups["pepper"], D(2026, 11, 3), 105, 401)  # 105 again, on another day and in another county
+    period = Period(D(2026, 11, 1), D(2026, 11, 10))  # no whole month
+    longnan = selectors.scope_for(user=longnan_staff)
+    with django_assert_num_queries(1):  # the days' bitmaps
+        assert selectors._distinct_buyers(period, PROVINCE, [""]) == 6  # 101–105 and 401
+    assert selectors._distinct_buyers(period, longnan, ["621200"]) == 4  # 101, 102, 105 and 401
+    for scope in (PROVINCE, longnan, CHENG_XIAN):
+        assert selectors._buyers(period, scope)[0] == _raw_buyers(period, scope)
+
+
 def test_the_overview_counts_buyers_of_a_month_from_the_bitmaps(rollups):
     october = Period(D(2026, 10, 1), D(2026, 10, 31))
     figures = selectors.overview(period=october, scope=PROVINCE).by_key
@@ -688,6 +699,27 @@ def test_sums_from_months_and_days_equal_the_daily_rows(rollups, period):
     )["now"]
     assert got == daily(CountyDay, ["vendor_type", "poverty_relief"], SALES_FIELDS)
     assert got  # the fixtures sold in each of these periods
+    # The province's own day rows (what the overview reads for provincial staff) give the same sums.
+    assert selectors._county_tables(PROVINCE, CountyDay, selectors.CountyMonth, selectors.ProvinceDay) == (
+        selectors.ProvinceDay,
+        None,
+    )
+    by_province = selectors._sums_by(
+        (selectors.ProvinceDay, None),
+        {"now": period},
+        PROVINCE,
+        ["vendor_type", "poverty_relief"],
+        SALES_FIELDS,
+    )["now"]
+    assert by_province == got
+    by_province = selectors._sums_by(
+        (selectors.ProvinceDestinationDay, None),
+        {"now": period},
+        PROVINCE,
+        ["province_code"],
+        ("orders", "gmv"),
+    )["now"]
+    assert by_province == daily(DestinationDay, ["province_code"], ("orders", "gmv"))
     got = selectors._sums_by(
         (DestinationDay, selectors.DestinationMonth),
         {"now": period},
