@@ -568,25 +568,45 @@ def _shops_by_type_table(
         for name in ("shops", "new", "gmv", "orders"):
             totals[name] += row[name]
     # Of all types: the shops that sold in group buys, with all their sales of the period (not added to the
-    # totals; they are counted above). Their ids are known, so their rows come off the (vendor, day) index
-    # instead of a semi-join over every row of the period. No ids: the same statement, matching nothing.
-    group = (
-        _rollup(ShopDay, period, scope)
-        .filter(vendor_id__in=group_shops or [0])
-        .aggregate(gmv=Sum("gmv"), orders=Sum("orders"))
-    )
+    # totals; they are counted above).
+    gmv, orders = _sales_of_shops(period, scope, group_shops)
     table.rows.append(
         {
             "key": "group_buy",
             "vendor_type": _("Group-buy merchants"),
             "shops": len(group_shops),
             "new": None,
-            "gmv": to_money(group["gmv"] or 0),
-            "orders": group["orders"] or 0,
+            "gmv": gmv,
+            "orders": orders,
         }
     )
     table.totals = totals
     return table
+
+
+def _sales_of_shops(period: Period, scope: Scope, shops: list[int]) -> tuple[Decimal, int]:
+    """GMV and orders of these shops in the period, read by shop off ShopDay's (vendor, day) index. On
+    PostgreSQL the ids go as one array parameter: as two thousand parameters of an IN list, building the
+    statement took half as long again as running it."""
+    if not shops:
+        return ZERO, 0
+    if connection.vendor != "postgresql":
+        got = (
+            _rollup(ShopDay, period, scope)
+            .filter(vendor_id__in=shops)
+            .aggregate(g=Sum("gmv"), o=Sum("orders"))
+        )
+        return to_money(got["g"] or 0), int(got["o"] or 0)
+    table = connection.ops.quote_name(ShopDay._meta.db_table)
+    sql = f"SELECT SUM(gmv), SUM(orders) FROM {table} WHERE vendor_id = ANY(%s) AND day >= %s AND day <= %s"  # noqa: S608 (a quoted table name; values are parameters)
+    params: list[Any] = [shops, period.date_from, period.date_to]
+    if not scope.provincial:
+        sql += " AND county_code = ANY(%s)"
+        params.append(sorted(scope.county_codes or ()))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        gmv, orders = cursor.fetchone()
+    return to_money(gmv or 0), int(orders or 0)
 
 
 def destinations_table(*, period: Period, scope: Scope) -> Table:
@@ -1128,7 +1148,10 @@ def queue_depth(*, scope: Scope) -> int:
     """Fulfillment tasks waiting or in hand now (not shipped, not cancelled), of the shops in scope (live)."""
     from logistics.models import FulfillmentTask, TaskStatus
 
-    tasks = FulfillmentTask.objects.exclude(status__in=[TaskStatus.SHIPPED, TaskStatus.CANCELLED])
+    # The open statuses named (not "all but shipped and cancelled"): a few rows off the (status, deadline)
+    # index rather than a scan past every task ever shipped.
+    done = {TaskStatus.SHIPPED, TaskStatus.CANCELLED}
+    tasks = FulfillmentTask.objects.filter(status__in=[s for s in TaskStatus.values if s not in done])
     if not scope.provincial:
         tasks = tasks.filter(vendor__county_id__in=sorted(scope.county_codes or ()))
     return tasks.count()
@@ -1139,9 +1162,10 @@ SHIPPING_FIGURES = ("shipped", "shipped_on_time", "hub_shipped", "hub_on_time", 
 
 def shipped_per_day_table(*, period: Period, scope: Scope) -> Table:
     """Orders shipped per day of the period (every day, zeros included), on time and by the hub."""
+    rollup: Any = ProvinceDay if scope.provincial else CountyDay
     sums = {
         row["day"]: _clean(row, SHIPPING_FIGURES)
-        for row in _rollup(CountyDay, period, scope)
+        for row in _rollup(rollup, period, scope)
         .values("day")
         .annotate(**_sales_sums(SHIPPING_FIGURES))
         .order_by()

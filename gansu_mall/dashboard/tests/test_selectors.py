@@ -644,6 +644,21 @@ def test_buyers_of_whole_months_and_other_days(rollups, longnan_staff, django_as
     assert selectors._buyers(autumn, PROVINCE)[0] == _raw_buyers(autumn, PROVINCE) == 7
 
 
+def test_group_buy_merchants_with_all_their_sales_of_a_long_range(rollups):
+    """The walnut shop (a group-buy order on 11-01) with all its sales of 22 October – 30 November (10-25:
+    80.00, 2 orders; November: 100.50 + 39.90 + 500.00, 8 orders), whatever kind of order they were."""
+    period = Period(D(2026, 10, 22), D(2026, 11, 30))
+    table = selectors.overview(period=period, scope=PROVINCE).shops_by_type
+    row = table.rows[-1]
+    assert (row["key"], row["shops"], row["gmv"], row["orders"]) == ("group_buy", 1, Decimal("720.40"), 10)
+    # 成县 (the walnut shop's county) sees the same; 兰州's staff would see no group-buy merchant.
+    row = selectors.overview(period=period, scope=CHENG_XIAN).shops_by_type.rows[-1]
+    assert (row["shops"], row["gmv"], row["orders"]) == (1, Decimal("720.40"), 10)
+    lanzhou = Scope(frozenset({"620102"}))
+    row = selectors.overview(period=period, scope=lanzhou).shops_by_type.rows[-1]
+    assert (row["shops"], row["gmv"], row["orders"]) == (0, Decimal("0.00"), 0)
+
+
 def test_buyers_of_days_only_from_the_day_bitmaps(rollups, longnan_staff, django_assert_num_queries):
     buyers(rollups["pepper"], D(2026, 11, 3), 105, 401)  # 105 again, on another day and in another county
     period = Period(D(2026, 11, 1), D(2026, 11, 10))  # no whole month
