@@ -427,3 +427,17 @@ class ApplicationDay(PlaceMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.county_code} {self.vendor_type}"
+
+
+class ProvinceApplicationDay(models.Model):
+    """The sum of ``ApplicationDay`` over every county and vendor type of a day: the province's applications
+    and approval times."""
+
+    day = models.DateField(unique=True)
+    submitted = models.PositiveIntegerField(default=0)
+    approved = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    approval_seconds = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.submitted} submitted"

@@ -60,6 +60,7 @@ from gansu_mall.dashboard.models import (
     DestinationDay,
     DestinationMonth,
     ProductDay,
+    ProvinceApplicationDay,
     ProvinceDay,
     ProvinceDestinationDay,
     ShopChangeDay,
@@ -363,12 +364,13 @@ def buyer_months_refresh(months: Iterable[date]) -> None:
 PROVINCE_DAILY = (
     (CountyDay, ProvinceDay, ("vendor_type", "poverty_relief"), SALES_FIELDS),
     (DestinationDay, ProvinceDestinationDay, ("province_code",), ("orders", "gmv")),
+    (ApplicationDay, ProvinceApplicationDay, (), ("submitted", "approved", "rejected", "approval_seconds")),
 )
 
 
 def province_days_refresh(days: Iterable[date]) -> dict[str, int]:
-    """The ProvinceDay and ProvinceDestinationDay rows of these days again, as the sums of their county rows
-    as they are now. Returns the rows written per table."""
+    """The province's rows of these days (ProvinceDay, ProvinceDestinationDay, ProvinceApplicationDay) again,
+    as the sums of their county rows as they are now. Returns the rows written per table."""
     days = sorted(set(days))
     written: dict[str, int] = {}
     for county_model, province_model, keys, names in PROVINCE_DAILY:
@@ -765,6 +767,7 @@ ROLLUPS = (
     ProductDay,
     ShopChangeDay,
     ApplicationDay,
+    ProvinceApplicationDay,
 )
 
 
@@ -791,12 +794,12 @@ def rollups_rebuild(*, today: date | None = None) -> dict[str, int]:
                 written["BuyerDaySet"] += _insert(BuyerDaySet, buyer_day_set_rows(buyers))
                 written["CountyDay"] += _insert(CountyDay, county_rows(shops, buyers))
                 written["DestinationDay"] += _insert(DestinationDay, destination_rows(window))
-                for name, rows in province_days_refresh(window.days()).items():
-                    written[name] += rows
                 written["CategoryDay"] += _insert(CategoryDay, category_rows(window))
                 written["ProductDay"] += _insert(ProductDay, product_rows(window))
                 written["ShopChangeDay"] += _insert(ShopChangeDay, shop_change_rows(window))
                 written["ApplicationDay"] += _insert(ApplicationDay, application_rows(window))
+                for name, rows in province_days_refresh(window.days()).items():
+                    written[name] += rows
                 for name, rows in monthly_refresh(month_of(window.first)).items():
                     written[name] += rows
         if last_mark is not None:
@@ -859,7 +862,8 @@ def rollups_refresh(*, limit: int = 500) -> int:
             if not marks:
                 return done
             cells = {(topic, day, key) for _, topic, day, key in marks}
-            shop_days = set()
+            shop_days: set[date] = set()
+            province_days: set[date] = set()
             for topic, day, key in sorted(cells):
                 if topic == topics.SHOP:
                     _refresh_shop_day(day, key)
@@ -868,10 +872,11 @@ def rollups_refresh(*, limit: int = 500) -> int:
                     _refresh_whole_day(ShopChangeDay, shop_change_rows, day)
                 elif topic == topics.APPLICATIONS:
                     _refresh_whole_day(ApplicationDay, application_rows, day)
+                    province_days.add(day)
                 else:
                     logger.warning("rollups: unknown topic %r marked stale; ignored", topic)
             # Once per day touched, after all of its counties: the province's rows and the buyers' bitmaps.
-            province_days_refresh(shop_days)
+            province_days_refresh(shop_days | province_days)
             buyer_sets_refresh(shop_days)
             StaleRollup.objects.filter(id__in=[mark[0] for mark in marks]).delete()
             done += len(cells)

@@ -49,6 +49,7 @@ from gansu_mall.dashboard.models import (
     DestinationDay,
     DestinationMonth,
     ProductDay,
+    ProvinceApplicationDay,
     ProvinceDay,
     ProvinceDestinationDay,
     ShopChangeDay,
@@ -478,7 +479,9 @@ def _applications(period: Period, scope: Scope) -> dict[str, dict[str, int]]:
     for name, condition in (("now", now), ("before", before)):
         for column in ("submitted", "approved", "approval_seconds"):
             sums[f"{column}__{name}"] = Sum(column, filter=condition)
-    got = _rollup(ApplicationDay, span, scope).aggregate(**sums)
+    # The province's own day rows for provincial staff (one row a day instead of every county's).
+    rollup: Any = ProvinceApplicationDay if scope.provincial else ApplicationDay
+    got = _rollup(rollup, span, scope).aggregate(**sums)
     return {
         name: {
             column: got[f"{column}__{name}"] or 0 for column in ("submitted", "approved", "approval_seconds")

@@ -183,6 +183,7 @@ def applications(county, vendor_type, day, *, submitted=0, approved=0, rejected=
         rejected=rejected,
         approval_seconds=approval_seconds,
     )
+    province_days_refresh([day])
 
 
 def destination(county, vendor_type, day, province, *, orders, gmv, outside=False):

@@ -29,6 +29,7 @@ from gansu_mall.dashboard.models import (
     CountyDay,
     DestinationDay,
     ProductDay,
+    ProvinceApplicationDay,
     ProvinceDay,
     ProvinceDestinationDay,
     ShopChangeDay,
@@ -261,6 +262,14 @@ def test_shops_and_applications_by_day(clock, walnut_shop, lily_shop):
     assert sum(row.submitted for row in applications) == 2
     assert sum(row.approved for row in applications) == 2
     assert sum(row.approval_seconds for row in applications) == 0  # approved at the moment they were sent
+    # The province's row of the day: both shops' applications (two counties).
+    province = ProvinceApplicationDay.objects.get()
+    assert (province.day, province.submitted, province.approved, province.rejected) == (
+        applications[0].day,
+        2,
+        2,
+        0,
+    )
 
 
 def test_rebuild_command_reports_the_rows(clock, buyer, walnuts, capsys):
@@ -427,8 +436,8 @@ def test_rollups_reconcile_with_the_raw_orders_after_any_sequence(
 
 
 def _province_rows():
-    """The province's derived rows: ProvinceDay and ProvinceDestinationDay cells, and each BuyerDaySet and
-    BuyerMonth bitmap as the set of its ids."""
+    """The province's derived rows: ProvinceDay, ProvinceDestinationDay and ProvinceApplicationDay cells, and
+    each BuyerDaySet and BuyerMonth bitmap as the set of its ids."""
     from gansu_mall.dashboard.models import SALES_FIELDS
 
     def ids(blob):
@@ -444,6 +453,10 @@ def _province_rows():
             (row.day, row.province_code): (row.orders, row.gmv)
             for row in ProvinceDestinationDay.objects.all()
         },
+        "applications": {
+            row.day: (row.submitted, row.approved, row.rejected, row.approval_seconds)
+            for row in ProvinceApplicationDay.objects.all()
+        },
         "day sets": {
             (row.day, row.prefecture_code): ids(zlib.decompress(bytes(row.buyers)))
             for row in BuyerDaySet.objects.all()
@@ -455,7 +468,7 @@ def _province_rows():
 
 
 def _province_rows_by_definition():
-    """The same, summed and collected here from CountyDay, DestinationDay and BuyerDay."""
+    """The same, summed and collected here from CountyDay, DestinationDay, ApplicationDay and BuyerDay."""
     from gansu_mall.dashboard.models import SALES_FIELDS
 
     days: dict = {}
@@ -468,6 +481,11 @@ def _province_rows_by_definition():
     for row in DestinationDay.objects.all():
         destinations[(row.day, row.province_code)][0] += row.orders
         destinations[(row.day, row.province_code)][1] += row.gmv
+    applications: dict = defaultdict(lambda: [0, 0, 0, 0])
+    for row in ApplicationDay.objects.all():
+        cell = applications[row.day]
+        for i, name in enumerate(("submitted", "approved", "rejected", "approval_seconds")):
+            cell[i] += getattr(row, name)
     day_sets: dict = defaultdict(set)
     months: dict = defaultdict(set)
     for row in BuyerDay.objects.all():
@@ -477,6 +495,7 @@ def _province_rows_by_definition():
     return {
         "days": {key: tuple(sums) for key, sums in days.items()},
         "destinations": {key: tuple(value) for key, value in destinations.items()},
+        "applications": {key: tuple(value) for key, value in applications.items()},
         "day sets": dict(day_sets),
         "months": dict(months),
     }
