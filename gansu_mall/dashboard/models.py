@@ -441,3 +441,33 @@ class ProvinceApplicationDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day}: {self.submitted} submitted"
+
+
+class ProvinceCategoryDay(models.Model):
+    """The sum of ``CategoryDay`` over every county and vendor type of a day, per category: the province's
+    categories (an order still counts once per category and ancestor, as in CategoryDay)."""
+
+    day = models.DateField()
+    category = models.ForeignKey(
+        "catalog.Category", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    parent = models.ForeignKey(
+        "catalog.Category",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    orders = models.PositiveIntegerField(default=0)
+    gmv = MoneyField(default=0)
+    quantity = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["category", "parent", "day"], name="province_category_day_once")
+        ]
+        indexes = [models.Index(fields=["day", "parent"], name="province_category_day_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} category {self.category_id}"

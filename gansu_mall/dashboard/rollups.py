@@ -61,6 +61,7 @@ from gansu_mall.dashboard.models import (
     DestinationMonth,
     ProductDay,
     ProvinceApplicationDay,
+    ProvinceCategoryDay,
     ProvinceDay,
     ProvinceDestinationDay,
     ShopChangeDay,
@@ -365,12 +366,13 @@ PROVINCE_DAILY = (
     (CountyDay, ProvinceDay, ("vendor_type", "poverty_relief"), SALES_FIELDS),
     (DestinationDay, ProvinceDestinationDay, ("province_code",), ("orders", "gmv")),
     (ApplicationDay, ProvinceApplicationDay, (), ("submitted", "approved", "rejected", "approval_seconds")),
+    (CategoryDay, ProvinceCategoryDay, ("category_id", "parent_id"), ("orders", "gmv", "quantity")),
 )
 
 
 def province_days_refresh(days: Iterable[date]) -> dict[str, int]:
-    """The province's rows of these days (ProvinceDay, ProvinceDestinationDay, ProvinceApplicationDay) again,
-    as the sums of their county rows as they are now. Returns the rows written per table."""
+    """The province's rows of these days (the tables of PROVINCE_DAILY) again, as the sums of their county
+    rows as they are now. Returns the rows written per table."""
     days = sorted(set(days))
     written: dict[str, int] = {}
     for county_model, province_model, keys, names in PROVINCE_DAILY:
@@ -763,6 +765,7 @@ ROLLUPS = (
     ProvinceDestinationDay,
     DestinationMonth,
     CategoryDay,
+    ProvinceCategoryDay,
     CategoryMonth,
     ProductDay,
     ShopChangeDay,

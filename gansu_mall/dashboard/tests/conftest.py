@@ -158,6 +158,7 @@ def goods(vendor, product, day, *, orders, gmv, quantity):
         cell.quantity += quantity
         cell.save()
     monthly_refresh(day.replace(day=1), county)
+    province_days_refresh([day])
 
 
 def shop_change(county, vendor_type, day, *, opened=0, closed=0, reopened=0):

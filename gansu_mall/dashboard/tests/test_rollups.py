@@ -30,6 +30,7 @@ from gansu_mall.dashboard.models import (
     DestinationDay,
     ProductDay,
     ProvinceApplicationDay,
+    ProvinceCategoryDay,
     ProvinceDay,
     ProvinceDestinationDay,
     ShopChangeDay,
@@ -131,6 +132,14 @@ def test_a_paid_order_and_a_refund_give_figures_to_the_fen(clock, buyer, walnuts
     nuts_id = walnuts.product.category.parent_id
     assert walnut_rows["walnuts"] == (2, Decimal("119.70"), 3, nuts_id)
     assert walnut_rows["nuts"] == (2, Decimal("119.70"), 3, None)
+    province_rows = {
+        row.category_id: (row.orders, row.gmv, row.quantity, row.parent_id)
+        for row in ProvinceCategoryDay.objects.all()
+    }
+    assert province_rows == {
+        walnuts.product.category_id: (2, Decimal("119.70"), 3, nuts_id),
+        nuts_id: (2, Decimal("119.70"), 3, None),
+    }
     product = ProductDay.objects.get()
     assert (product.orders, product.gmv, product.quantity) == (2, Decimal("119.70"), 3)
     destination = DestinationDay.objects.get()
@@ -436,8 +445,8 @@ def test_rollups_reconcile_with_the_raw_orders_after_any_sequence(
 
 
 def _province_rows():
-    """The province's derived rows: ProvinceDay, ProvinceDestinationDay and ProvinceApplicationDay cells, and
-    each BuyerDaySet and BuyerMonth bitmap as the set of its ids."""
+    """The province's derived rows: the cells of ProvinceDay and the other tables of PROVINCE_DAILY, and each
+    BuyerDaySet and BuyerMonth bitmap as the set of its ids."""
     from gansu_mall.dashboard.models import SALES_FIELDS
 
     def ids(blob):
@@ -457,6 +466,10 @@ def _province_rows():
             row.day: (row.submitted, row.approved, row.rejected, row.approval_seconds)
             for row in ProvinceApplicationDay.objects.all()
         },
+        "categories": {
+            (row.day, row.category_id, row.parent_id): (row.orders, row.gmv, row.quantity)
+            for row in ProvinceCategoryDay.objects.all()
+        },
         "day sets": {
             (row.day, row.prefecture_code): ids(zlib.decompress(bytes(row.buyers)))
             for row in BuyerDaySet.objects.all()
@@ -468,7 +481,7 @@ def _province_rows():
 
 
 def _province_rows_by_definition():
-    """The same, summed and collected here from CountyDay, DestinationDay, ApplicationDay and BuyerDay."""
+    """The same, summed and collected here from the county rows and BuyerDay."""
     from gansu_mall.dashboard.models import SALES_FIELDS
 
     days: dict = {}
@@ -486,6 +499,12 @@ def _province_rows_by_definition():
         cell = applications[row.day]
         for i, name in enumerate(("submitted", "approved", "rejected", "approval_seconds")):
             cell[i] += getattr(row, name)
+    categories: dict = defaultdict(lambda: [0, Decimal("0.00"), 0])
+    for row in CategoryDay.objects.all():
+        cell = categories[(row.day, row.category_id, row.parent_id)]
+        cell[0] += row.orders
+        cell[1] += row.gmv
+        cell[2] += row.quantity
     day_sets: dict = defaultdict(set)
     months: dict = defaultdict(set)
     for row in BuyerDay.objects.all():
@@ -496,6 +515,7 @@ def _province_rows_by_definition():
         "days": {key: tuple(sums) for key, sums in days.items()},
         "destinations": {key: tuple(value) for key, value in destinations.items()},
         "applications": {key: tuple(value) for key, value in applications.items()},
+        "categories": {key: tuple(value) for key, value in categories.items()},
         "day sets": dict(day_sets),
         "months": dict(months),
     }

@@ -772,3 +772,12 @@ def test_sums_from_months_and_days_equal_the_daily_rows(rollups, period):
     }
     assert got == expected
     assert got  # the fixtures sold goods in each of these periods
+    by_province = selectors._sums_by(
+        (selectors.ProvinceCategoryDay, None),
+        {"now": period},
+        PROVINCE,
+        ["category_id"],
+        ("orders", "gmv", "quantity"),
+        where=Q(parent__isnull=True),
+    )["now"]
+    assert by_province == expected
