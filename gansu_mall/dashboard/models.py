@@ -289,12 +289,9 @@ class ProvinceDestinationDay(models.Model):
         return f"{self.day} → {self.province_code}"
 
 
-class CategoryDay(PlaceMixin, models.Model):
-    """Goods sold on a day in a category and in each of its ancestors (an order counts once per category it
-    bought from, so a parent's orders are not the sum of its children's), per shop county and vendor type."""
+class CategoryFigures(models.Model):
+    """Goods sold in a category (CategoryDay, CategoryMonth, ProvinceCategoryDay)."""
 
-    day = models.DateField()
-    vendor_type = models.CharField(max_length=12)
     category = models.ForeignKey(
         "catalog.Category", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
     )
@@ -312,6 +309,17 @@ class CategoryDay(PlaceMixin, models.Model):
     quantity = models.PositiveIntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class CategoryDay(PlaceMixin, CategoryFigures):
+    """Goods sold on a day in a category and in each of its ancestors (an order counts once per category it
+    bought from, so a parent's orders are not the sum of its children's), per shop county and vendor type."""
+
+    day = models.DateField()
+    vendor_type = models.CharField(max_length=12)
+
+    class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["county_code", "vendor_type", "category", "day"], name="category_day_once"
@@ -323,26 +331,12 @@ class CategoryDay(PlaceMixin, models.Model):
         return f"{self.day} {self.county_code} category {self.category_id}"
 
 
-class CategoryMonth(PlaceMixin, models.Model):
+class CategoryMonth(PlaceMixin, CategoryFigures):
     """The sum of ``CategoryDay`` over a calendar month (per county, vendor type, category and the parent it
     had: a category moved within the month has a row under each parent), as CountyMonth is of CountyDay."""
 
     month = models.DateField()  # its first day
     vendor_type = models.CharField(max_length=12)
-    category = models.ForeignKey(
-        "catalog.Category", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
-    )
-    parent = models.ForeignKey(
-        "catalog.Category",
-        null=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-    )
-    orders = models.PositiveIntegerField(default=0)
-    gmv = MoneyField(default=0)
-    quantity = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -443,25 +437,11 @@ class ProvinceApplicationDay(models.Model):
         return f"{self.day}: {self.submitted} submitted"
 
 
-class ProvinceCategoryDay(models.Model):
+class ProvinceCategoryDay(CategoryFigures):
     """The sum of ``CategoryDay`` over every county and vendor type of a day, per category: the province's
     categories (an order still counts once per category and ancestor, as in CategoryDay)."""
 
     day = models.DateField()
-    category = models.ForeignKey(
-        "catalog.Category", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
-    )
-    parent = models.ForeignKey(
-        "catalog.Category",
-        null=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-    )
-    orders = models.PositiveIntegerField(default=0)
-    gmv = MoneyField(default=0)
-    quantity = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
